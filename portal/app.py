@@ -1,0 +1,85 @@
+"""The app factory, as a flat list of configure_* steps."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from portal import config as settings
+from portal.catalog import CatalogStore
+from portal.i18n import Babel, babel_locale_for, current_locale
+from portal.storage import Database
+
+log = logging.getLogger("portal")
+
+
+def make_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask("portal", template_folder="web/templates", static_folder="web/static")
+    configure_settings(app, overrides)
+    configure_logging(app)
+    configure_database(app)
+    configure_catalog(app)
+    configure_babel(app)
+    configure_csrf(app)
+    from portal.web import configure_web
+
+    configure_web(app)
+    return app
+
+
+def configure_settings(app: Flask, overrides: dict[str, Any] | None) -> None:
+    values = settings.load(overrides)
+    app.config.update(values)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=values["COOKIE_SECURE"],
+        SESSION_COOKIE_NAME="portal_session",
+        MAX_CONTENT_LENGTH=values["UPLOAD_MAX_MB"] * 1024 * 1024,
+        JSON_SORT_KEYS=False,
+        TEMPLATES_AUTO_RELOAD=values["ENV"] == "development",
+    )
+    Path(values["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+
+
+def configure_logging(app: Flask) -> None:
+    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
+    logging.getLogger("portal").setLevel(level)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def configure_database(app: Flask) -> None:
+    db = Database(app.config["DATABASE_URL"])
+    db.create_all()
+    app.extensions["portal.db"] = db
+
+
+def configure_catalog(app: Flask) -> None:
+    from portal.translations import services_translations
+
+    translations_dir = Path(app.config["TRANSLATIONS_DIR"])
+    store = CatalogStore(
+        app.config["SERVICES"],
+        reload_stamp=Path(app.config["DATA_DIR"]) / "reload-requested",
+        check_interval=float(app.config["RELOAD_INTERVAL"]),
+        translations=lambda: services_translations(translations_dir),
+    )
+    app.extensions["portal.catalog"] = store
+    store.catalog  # noqa: B018  (fail fast at start: a site with no valid catalog has nothing to serve)
+
+
+def configure_babel(app: Flask) -> None:
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = app.config["TRANSLATIONS_DIR"]
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+    Babel(app, locale_selector=lambda: babel_locale_for(current_locale()))
+
+
+def configure_csrf(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFProtect
+
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # tied to the session instead; long forms must not expire
+    CSRFProtect(app)

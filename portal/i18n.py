@@ -1,0 +1,114 @@
+"""Languages: the only module that imports flask_babel.
+
+Locales are BCP 47 tags as the catalog lists them (`zh-Hans`); gettext catalogs use the underscore form
+(`translations/zh_Hans/`). The site's languages are the catalog's `portal.locales`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from flask import g
+from flask_babel import Babel, format_date, format_datetime, format_decimal, lazy_gettext, ngettext
+from flask_babel import gettext as _gettext
+
+__all__ = [
+    "Babel",
+    "_",
+    "_l",
+    "current_locale",
+    "direction",
+    "format_date",
+    "format_datetime",
+    "format_decimal",
+    "gettext_name",
+    "language_name",
+    "negotiate",
+    "ngettext",
+]
+
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "sd", "ug", "yi", "dv", "ckb"})
+
+
+def _(message: str, **variables: Any) -> str:
+    return _gettext(message, **variables)
+
+
+_l = lazy_gettext
+
+
+def current_locale() -> str:
+    """The resident's language for this request (a BCP 47 tag from the catalog), or 'en' outside a request."""
+    try:
+        return str(g.get("locale") or "en")
+    except RuntimeError:
+        return "en"
+
+
+def gettext_name(tag: str) -> str:
+    """zh-Hans -> zh_Hans; pt-BR -> pt_BR (the directory name pybabel uses)."""
+    return tag.replace("-", "_")
+
+
+@lru_cache(maxsize=256)
+def _babel_locale(tag: str) -> Locale | None:
+    try:
+        return Locale.parse(gettext_name(tag))
+    except (UnknownLocaleError, ValueError):
+        return None
+
+
+def babel_locale_for(tag: str) -> str:
+    """The locale flask-babel formats dates and numbers with; falls back to English for unknown tags."""
+    return gettext_name(tag) if _babel_locale(tag) is not None else "en"
+
+
+@lru_cache(maxsize=256)
+def language_name(tag: str) -> str:
+    """The language's name in its own script: Español, 中文, العربية, Tiếng Việt."""
+    overrides = {"zh-Hans": "中文（简体）", "zh-Hant": "中文（繁體）", "ht": "Kreyòl ayisyen"}
+    if tag in overrides:
+        return overrides[tag]
+    locale = _babel_locale(tag)
+    if locale is None:
+        return tag
+    name = locale.get_display_name(locale) or tag
+    return name[:1].upper() + name[1:]
+
+
+def direction(tag: str) -> str:
+    locale = _babel_locale(tag)
+    if locale is not None:
+        return "rtl" if locale.character_order == "right-to-left" else "ltr"
+    return "rtl" if tag.split("-")[0] in RTL_LANGUAGES else "ltr"
+
+
+def negotiate(accepted: Iterable[str], supported: Sequence[str], default: str) -> str:
+    """Best supported locale for an Accept-Language list (most preferred first).
+
+    Matches exactly, then by script for Chinese (zh-CN, zh-SG -> zh-Hans; zh-TW, zh-HK -> zh-Hant),
+    then by language alone (es-MX -> es).
+    """
+    lowered = {s.lower(): s for s in supported}
+    by_language: dict[str, str] = {}
+    for s in supported:
+        by_language.setdefault(s.split("-")[0].lower(), s)
+    chinese = {"zh-cn": "zh-hans", "zh-sg": "zh-hans", "zh-tw": "zh-hant", "zh-hk": "zh-hant", "zh-mo": "zh-hant"}
+    for raw in accepted:
+        tag = raw.strip().replace("_", "-").lower()
+        if not tag or tag == "*":
+            continue
+        if tag in lowered:
+            return lowered[tag]
+        mapped = chinese.get(tag)
+        if mapped and mapped in lowered:
+            return lowered[mapped]
+        if tag.startswith("zh-hans") and "zh-hans" in lowered:
+            return lowered["zh-hans"]
+        base = tag.split("-")[0]
+        if base in by_language:
+            return by_language[base]
+    return default

@@ -1,0 +1,20 @@
+"""Every table, imported here so create_all sees them all. Feature packages own their models' modules."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .db import Base
+
+
+class StartClick(Base):
+    """Anonymous count of residents who pressed Start on a service, per day (no IP, no account)."""
+
+    __tablename__ = "start_clicks"
+
+    service_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

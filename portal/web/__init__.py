@@ -1,0 +1,25 @@
+"""The web layer: blueprints (thin), templates, static files, error pages, headers."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+from . import api, pages, search
+from .errors import configure_errors
+from .locale import configure_locale
+from .render import configure_templates
+from .security import configure_security
+
+
+def configure_web(app: Flask) -> None:
+    configure_locale(app)
+    configure_templates(app)
+    configure_security(app)
+    configure_errors(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(search.bp)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return Response("ok", mimetype="text/plain", headers={"Cache-Control": "no-store"})

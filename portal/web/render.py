@@ -1,0 +1,89 @@
+"""Template helpers: chosen text, sanitized Markdown, language metadata."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import markdown as md
+import nh3
+from flask import Flask, request, url_for
+from markupsafe import Markup
+
+from portal.i18n import _, current_locale, direction, format_date, language_name
+from portal.web.context import catalog, pick
+
+ALLOWED_TAGS = {"p", "ul", "ol", "li", "strong", "em", "a", "h2", "h3", "h4", "br", "blockquote", "code", "abbr"}
+
+
+@lru_cache(maxsize=4096)
+def markdown_html(source: str) -> Markup:
+    """Markdown from an agency, made safe: a small tag set, https/mailto/tel links only, headings shifted down."""
+    html = md.markdown(source, extensions=[], output_format="html")
+    html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href"}, "abbr": {"title"}},
+        url_schemes={"https", "mailto", "tel"},
+        link_rel="noopener noreferrer",
+    )
+    return Markup(clean)  # noqa: S704 (sanitized by nh3 just above)
+
+
+def alternates() -> list[tuple[str, str]]:
+    """(hreflang, url) for this page in every language."""
+    if request.endpoint is None or not request.url_rule or "lang" not in request.url_rule.arguments:
+        return []
+    args = dict(request.view_args or {})
+    query = request.args.to_dict(flat=True)
+    return [(loc, url_for(request.endpoint, **args, **query, lang=loc, _external=True)) for loc in catalog().locales]
+
+
+def switch_links() -> list[dict[str, Any]]:
+    """The language switcher: every language, named in its own script, linking to this same page."""
+    links = []
+    endpoint = request.endpoint if request.url_rule and "lang" in request.url_rule.arguments else "pages.home"
+    args = dict(request.view_args or {}) if endpoint == request.endpoint else {}
+    query = request.args.to_dict(flat=True) if endpoint == request.endpoint else {}
+    query.pop("page", None)
+    for loc in catalog().locales:
+        links.append(
+            {
+                "locale": loc,
+                "name": language_name(loc),
+                "dir": direction(loc),
+                "url": url_for(endpoint, **args, **query, lang=loc),
+                "current": loc == current_locale(),
+            }
+        )
+    return links
+
+
+def configure_templates(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        t=pick,
+        catalog=catalog,
+        current_locale=current_locale,
+        direction=direction,
+        language_name=language_name,
+        alternates=alternates,
+        switch_links=switch_links,
+        format_date=format_date,
+        has_endpoint=lambda name: name in app.view_functions,
+    )
+    app.jinja_env.filters["markdown"] = markdown_html
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+
+    @app.context_processor
+    def page_context() -> dict[str, Any]:
+        locale = current_locale()
+        return {"lang": locale, "dir": direction(locale), "site_name": _site_name()}
+
+
+
+def _site_name() -> str:
+    try:
+        return pick(catalog().name).text
+    except Exception:  # an error page must render even without a catalog
+        return _("Government services")

@@ -1,0 +1,86 @@
+"""A broken edit never takes the site down: the last good catalog keeps serving."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from portal.cli import main
+
+
+def _touch_later(path: Path) -> None:
+    # Make sure the modification time moves even on coarse file systems.
+    later = time.time() + 5
+    os.utime(path, (later, later))
+
+
+def test_a_broken_edit_keeps_the_old_catalog_serving(make_app, catalog_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    services = catalog_dir / "services.yaml"
+    app = make_app(services, RELOAD_INTERVAL=0.0001)
+    client = app.test_client()
+    assert client.get("/en/services/renew-license").status_code == 200
+
+    services.write_text(services.read_text().replace("agency: dmv", "agency: dvm").replace("renew-license", "renew-licence"))
+    _touch_later(services)
+    time.sleep(0.01)
+    with caplog.at_level(logging.ERROR):
+        page = client.get("/en/services/renew-license")
+    assert page.status_code == 200, "the last good catalog must keep serving"
+    assert client.get("/en/services/renew-licence").status_code == 404
+    assert "unknown agency 'dvm'; did you mean 'dmv'?" in caplog.text
+    assert "still serving the last good catalog" in caplog.text
+
+
+def test_a_good_edit_is_served_after_the_reload(make_app, catalog_dir: Path) -> None:
+    services = catalog_dir / "services.yaml"
+    app = make_app(services, RELOAD_INTERVAL=0.0001)
+    client = app.test_client()
+    assert b"Renew your driver" in client.get("/en/services/renew-license").data
+    services.write_text(services.read_text().replace("Renew your driver's license", "Renew your driving licence"))
+    _touch_later(services)
+    time.sleep(0.01)
+    assert b"Renew your driving licence" in client.get("/en/services/renew-license").data
+
+
+def test_a_new_agency_file_is_picked_up(make_app, catalog_dir: Path) -> None:
+    services = catalog_dir / "services.yaml"
+    services.write_text("include: [services.d/*.yaml]\n" + services.read_text())
+    (catalog_dir / "services.d").mkdir()
+    app = make_app(services, RELOAD_INTERVAL=0.0001)
+    client = app.test_client()
+    assert client.get("/en/agencies/parks").status_code == 404
+    (catalog_dir / "services.d" / "parks.yaml").write_text(
+        "agencies:\n  - {id: parks, name: State Parks, url: 'https://parks.example.gov'}\n"
+    )
+    _touch_later(catalog_dir / "services.d")
+    time.sleep(0.01)
+    assert client.get("/en/agencies/parks").status_code == 200
+
+
+def test_reload_command_refuses_a_broken_catalog_and_signals_a_good_one(catalog_dir: Path, tmp_path: Path) -> None:
+    services = catalog_dir / "services.yaml"
+    env = {"PORTAL_SERVICES": str(services), "PORTAL_DATA_DIR": str(tmp_path / "var")}
+    runner = CliRunner()
+    ok = runner.invoke(main, ["reload"], env=env)
+    assert ok.exit_code == 0, ok.output
+    assert (tmp_path / "var" / "reload-requested").exists()
+    services.write_text(services.read_text().replace("agency: dmv", "agency: nope"))
+    bad = runner.invoke(main, ["reload"], env=env)
+    assert bad.exit_code == 1
+    assert "unknown agency 'nope'" in bad.output
+
+
+def test_the_app_refuses_to_start_on_a_broken_catalog_with_a_clear_message(catalog_dir: Path, tmp_path: Path) -> None:
+    services = catalog_dir / "services.yaml"
+    services.write_text("services: [")
+    result = CliRunner().invoke(
+        main, ["serve"], env={"PORTAL_SERVICES": str(services), "PORTAL_DATA_DIR": str(tmp_path / "v"), "PORTAL_ENV": "development"}
+    )
+    assert result.exit_code == 1
+    assert "services.yaml:1:" in result.output
+    assert "run `portal validate`" in result.output

@@ -1,0 +1,112 @@
+"""What a resident sees: every page renders, in every language, with the right links."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+
+def test_every_service_page_renders_in_every_declared_locale(sample_app: Flask) -> None:
+    cat = sample_app.extensions["portal.catalog"].catalog
+    client = sample_app.test_client()
+    for locale in cat.locales:
+        for service in cat.services.values():
+            page = client.get(f"/{locale}/services/{service.id}")
+            assert page.status_code == 200, (locale, service.id)
+            html = page.get_data(as_text=True)
+            assert f'<html lang="{locale}"' in html
+            assert ">" + service.title.get(locale).text.replace("'", "&#39;").replace("&", "&amp;").replace("&amp;#39;", "&#39;") in html
+
+
+def test_home_agencies_agency_and_topic_pages(client: FlaskClient, sample_app: Flask) -> None:
+    cat = sample_app.extensions["portal.catalog"].catalog
+    home = client.get("/en/").get_data(as_text=True)
+    assert "Find a government service" in home
+    assert 'name="q"' in home
+    for event in cat.life_events:
+        if any(event in s.life_events for s in cat.services.values()):
+            assert f'/en/life-events/{event}"' in home
+    az = client.get("/en/agencies").get_data(as_text=True)
+    for agency in cat.agencies.values():
+        assert f'/en/agencies/{agency.id}"' in az
+        page = client.get(f"/en/agencies/{agency.id}")
+        assert page.status_code == 200
+        for s in cat.services_of(agency.id):
+            assert f'/en/services/{s.id}"' in page.get_data(as_text=True)
+    for category in cat.categories:
+        assert client.get(f"/en/categories/{category}").status_code == 200
+
+
+def test_bare_urls_redirect_to_the_chosen_language(client: FlaskClient) -> None:
+    assert client.get("/", headers={"Accept-Language": "es-MX,es;q=0.9"}).headers["Location"] == "/es/"
+    assert client.get("/", headers={"Accept-Language": "zh-CN"}).headers["Location"] == "/zh-Hans/"
+    assert client.get("/", headers={"Accept-Language": "de"}).headers["Location"] == "/en/"
+    response = client.get("/agencies?x=1", headers={"Accept-Language": "ar"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/ar/agencies?x=1"
+    assert "Accept-Language" in response.headers["Vary"]
+
+
+def test_unknown_pages_and_languages_are_404_pages(client: FlaskClient) -> None:
+    for url in ("/en/services/no-such-service", "/en/agencies/nope", "/xx/services/x", "/de/"):
+        page = client.get(url)
+        assert page.status_code == 404, url
+        assert "Page not found" in page.get_data(as_text=True) or page.status_code == 404
+
+
+def test_healthz_is_cheap_and_plain(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ok"
+
+
+def test_api_returns_every_service(client: FlaskClient, sample_app: Flask) -> None:
+    cat = sample_app.extensions["portal.catalog"].catalog
+    data = client.get("/api/services").get_json()
+    assert data["total"] == len(cat.services)
+    assert {s["id"] for s in data["services"]} == set(cat.services)
+    one = client.get("/api/services/" + next(iter(cat.services)) + "?lang=es").get_json()
+    assert isinstance(one["title"], str)
+    assert one["url"].endswith("/es/services/" + one["id"])
+    assert client.get("/api/services/nope").status_code == 404
+    assert client.get("/api/services/nope").get_json()["status"] == 404
+    assert client.get("/api/services?lang=xx").status_code == 400
+
+
+def test_start_goes_only_to_the_registered_url(client: FlaskClient, sample_app: Flask) -> None:
+    cat = sample_app.extensions["portal.catalog"].catalog
+    redirect_services = [s for s in cat.services.values() if s.delivery.type == "redirect" and s.active]
+    assert redirect_services
+    s = redirect_services[0]
+    for attack in ("?next=https://evil.example", "?url=//evil.example", "/..%2F..%2Fevil"):
+        response = client.get(f"/es/go/{s.id}{attack}")
+        if response.status_code == 302:
+            assert response.headers["Location"] == s.delivery.start_url("es")
+    page = client.get(f"/en/services/{s.id}").get_data(as_text=True)
+    assert f'href="/en/go/{s.id}"' in page
+    host = re.match(r"https://([^/]+)", s.delivery.start_url("en"))
+    assert host and host[1] in page
+
+
+def test_security_headers_on_every_response(client: FlaskClient) -> None:
+    for url in ("/en/", "/api/services", "/healthz", "/en/nope"):
+        headers = client.get(url).headers
+        csp = headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"]
+
+
+def test_service_markdown_is_sanitized(make_app, catalog_dir) -> None:
+    services = catalog_dir / "services.yaml"
+    services.write_text(
+        services.read_text()
+        + "    description: |\n      Hello <script>alert(1)</script> [x](javascript:alert(2)) **bold**\n"
+    )
+    html = make_app(services).test_client().get("/en/services/renew-license").get_data(as_text=True)
+    assert "<script>alert(1)" not in html
+    assert "javascript:" not in html
+    assert "<strong>bold</strong>" in html
