@@ -138,7 +138,7 @@ def serve(host: str, port: int, workers: int) -> None:
     except ImportError:
         _app().run(host=host, port=port)
         return
-    os.execvp(
+    os.execvp(  # noqa: S606 (replace this process with gunicorn; no shell involved)
         sys.executable,
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}", "--access-logfile", "-", "portal:create_app()"],
     )

@@ -44,7 +44,8 @@ def alternates() -> list[tuple[str, str]]:
 def switch_links() -> list[dict[str, Any]]:
     """The language switcher: every language, named in its own script, linking to this same page."""
     links = []
-    endpoint = request.endpoint if request.url_rule and "lang" in request.url_rule.arguments else "pages.home"
+    in_language = request.endpoint and request.url_rule and "lang" in request.url_rule.arguments
+    endpoint = request.endpoint if in_language and request.endpoint else "pages.home"
     args = dict(request.view_args or {}) if endpoint == request.endpoint else {}
     query = request.args.to_dict(flat=True) if endpoint == request.endpoint else {}
     query.pop("page", None)
@@ -54,7 +55,7 @@ def switch_links() -> list[dict[str, Any]]:
                 "locale": loc,
                 "name": language_name(loc),
                 "dir": direction(loc),
-                "url": url_for(endpoint, **args, **query, lang=loc),
+                "url": url_for(endpoint, **{**args, **query}, lang=loc),
                 "current": loc == current_locale(),
             }
         )
