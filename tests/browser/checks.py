@@ -202,6 +202,26 @@ def horizontal_overflow(page: Page) -> int:
     )
 
 
+# Two different characters drawn in the element's font: a missing font draws the same empty box for both.
+GLYPHS_DIFFER = """([selector, a, b]) => {
+  const font = getComputedStyle(document.querySelector(selector)).font;
+  const draw = ch => {
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 64;
+    const ctx = canvas.getContext('2d');
+    ctx.font = font.replace(/\\d+(\\.\\d+)?px/, '40px');
+    ctx.fillText(ch, 4, 48);
+    return Array.from(ctx.getImageData(0, 0, 64, 64).data).join();
+  };
+  return draw(a) !== draw(b);
+}"""
+
+
+def glyphs_render(page: Page, selector: str, a: str, b: str) -> bool:
+    """Whether two characters look different in the font of `selector` (False: they are both boxes, tofu)."""
+    return bool(page.evaluate(GLYPHS_DIFFER, [selector, a, b]))
+
+
 def security_header_problems(headers: dict[str, str], production: bool = True) -> list[str]:
     """What is wrong with an HTML response's security headers (lower-case names, as Playwright gives them)."""
     problems = []

@@ -68,7 +68,12 @@ def find_tools() -> Tools:
 
 def require_chinese_font() -> None:
     fc_list = shutil.which("fc-list")
-    found = fc_list and subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True).stdout.strip()
+    if fc_list:
+        found = bool(subprocess.run([fc_list, ":lang=zh"], capture_output=True, text=True).stdout.strip())
+    else:  # fontconfig's tools are not always installed with the library
+        found = any(Path("/usr/share/fonts").glob("**/*[Ww][Qq][Yy]*")) or any(
+            Path("/usr/share/fonts").glob("**/*CJK*")
+        )
     if not found:
         missing("needs a Chinese font, or Chinese renders as boxes: apt-get install fonts-wqy-microhei")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tests.browser.checks import HtmlChecker, axe_violations, horizontal_overflow, tab_through
+from tests.browser.checks import HtmlChecker, axe_violations, glyphs_render, horizontal_overflow, tab_through
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -37,3 +37,11 @@ def test_keyboard_walk_notices_an_invisible_focus_and_sideways_scrolling(page: P
     assert tabbables == ['a "no focus style"']
     assert len(stops) == 1 and not stops[0].indicated
     assert horizontal_overflow(page) > 1000
+
+
+def test_glyph_check_tells_a_real_font_from_boxes(page: Page) -> None:
+    page.set_content(
+        '<html lang="en"><body><h1>Hello</h1><p style="font-family: monospace">x</p></body></html>'
+    )
+    assert glyphs_render(page, "h1", "a", "b")
+    assert not glyphs_render(page, "h1", "\U000f0000", "\U000f0001")  # private use: no font draws these

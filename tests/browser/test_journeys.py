@@ -7,6 +7,7 @@ the error summary, check-your-answers and confirmation (forms), and sign-in thro
 from __future__ import annotations
 
 from portal.catalog.model import Redirect
+from tests.browser.checks import glyphs_render
 from tests.browser.harness import require_chinese_font
 from tests.browser.pages import Examples
 from tests.browser.resident import Resident
@@ -65,6 +66,7 @@ def test_switching_to_arabic_and_chinese_and_back_stays_on_the_page(
 
     resident.choose_language("zh-Hans")
     assert page.evaluate("getComputedStyle(document.body).direction") == "ltr"
+    assert glyphs_render(page, "h1", "中", "文"), "Chinese renders as boxes: no Chinese font"
     resident.choose_language("en")
     assert (
         page.locator("h1").text_content()
