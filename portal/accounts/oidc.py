@@ -66,6 +66,7 @@ class ProviderClient:
         self._metadata_at = 0.0
         self._keys: KeySet | None = None
         self._keys_at = 0.0
+        self._signing_key: tuple[Any, str] | None = None
 
     @property
     def name(self) -> str:
@@ -242,7 +243,9 @@ class ProviderClient:
         settings = self.settings
         credential: Any = settings.client_secret
         if settings.auth_method == "private_key_jwt":
-            credential, alg = settings.signing_key()
+            if self._signing_key is None:  # parsing an RSA key checks it, which is slow: once per process
+                self._signing_key = settings.signing_key()
+            credential, alg = self._signing_key
         session = OAuth2Session(
             settings.client_id,
             credential,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote, urlsplit
 
 MAX_LENGTH = 2000
@@ -10,29 +11,32 @@ MAX_LENGTH = 2000
 def safe_return_path(value: str | None, default: str = "/") -> str | None:
     """The path to return to, `default` when none was given, or None when `value` could leave this site.
 
-    Refused: anything with a scheme or host (`https://x`, `//x`), backslashes (`/\\x`, which browsers read as `//x`),
-    control characters and spaces (browsers drop tabs and newlines, turning `/\\t/x` into `//x`), and the same tricks
-    percent-encoded once or several times (`/%2F%2Fx`, `/%5Cx`).
+    Refused: anything with a scheme or host (`https://x`, `//x`, `http:x`), backslashes (`/\\x`, which browsers read
+    as `//x`), spaces and control characters (browsers drop tabs and newlines, turning `/\\t/x` into `//x`), and the
+    same tricks percent-encoded in the path, once or several times (`/%2F%2Fx`, `/%5Cx`, `/%252F%252Fx`).
     """
     if value is None or value == "":
         return default
-    if len(value) > MAX_LENGTH:
+    if len(value) > MAX_LENGTH or "\\" in value or any(_control(ch) or ch == " " for ch in value):
         return None
-    decoded = value
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return None
+    path = re.split(r"[?#]", value, maxsplit=1)[0]
     for _ in range(4):
-        if not _looks_local(decoded):
+        if (
+            not path.startswith("/")
+            or path.startswith("//")
+            or "\\" in path
+            or any(_control(ch) for ch in path)
+        ):
             return None
-        once = unquote(decoded)
-        if once == decoded:
+        decoded = unquote(path)
+        if decoded == path:
             return value
-        decoded = once
+        path = decoded
     return None  # still changing after four rounds of decoding: nobody needs that
 
 
-def _looks_local(path: str) -> bool:
-    if not path.startswith("/") or path.startswith("//"):
-        return False
-    if "\\" in path or any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in path):
-        return False
-    parts = urlsplit(path)
-    return not parts.scheme and not parts.netloc
+def _control(ch: str) -> bool:
+    return ord(ch) < 0x20 or ord(ch) == 0x7F
