@@ -43,7 +43,9 @@ class ProfileForm(FlaskForm):
 
     def __init__(self, *args: Any, languages: Sequence[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.preferred_language.choices = [("", _l("No preference"))] + [(tag, language_name(tag)) for tag in languages]
+        self.preferred_language.choices = [("", _l("No preference"))] + [
+            (tag, language_name(tag)) for tag in languages
+        ]
 
     def fill(self, profile: Profile | None) -> None:
         for name in PROFILE_FIELDS:

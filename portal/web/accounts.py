@@ -79,7 +79,9 @@ def login() -> Response | tuple[str, int] | str:
         chosen = next(iter(registry.clients))
     client = registry.clients.get(chosen)
     if client is None:
-        return render_template("accounts/sign_in.html", providers=registry.providers, return_to=return_to, service=service)
+        return render_template(
+            "accounts/sign_in.html", providers=registry.providers, return_to=return_to, service=service
+        )
     required = service.acr if service and service.sign_in == "required" else ""
     same_provider = account is not None and account.provider == client.name
     if same_provider and satisfies(account.acr if account else "", required, client.settings.acr_levels):
@@ -134,7 +136,9 @@ def logout() -> Response | str:
     try:
         validate_csrf(request.args.get("token", ""))
     except ValidationError:  # a link from elsewhere: ask, rather than sign out on someone else's say-so
-        return render_template("accounts/sign_out.html", sign_out_url=url_for("accounts.logout", token=generate_csrf()))
+        return render_template(
+            "accounts/sign_out.html", sign_out_url=url_for("accounts.logout", token=generate_csrf())
+        )
     ended = end_session(database(), sign_out_browser())
     client = accounts().clients.get(ended.provider) if ended else None
     target = ""
@@ -160,7 +164,9 @@ def account() -> Response | str:
     assert account is not None
     form = ProfileForm(languages=catalog().locales)
     if form.validate_on_submit():
-        update_profile(database(), account.resident_id, form_to_profile(form), now=utcnow(), languages=catalog().locales)
+        update_profile(
+            database(), account.resident_id, form_to_profile(form), now=utcnow(), languages=catalog().locales
+        )
         return redirect(url_for("accounts.account", saved=1), 303)
     if request.method == "GET":
         form.fill(load_profile(database(), account.resident_id))
@@ -205,5 +211,7 @@ def delete() -> Response | str:
             ui_locales=current_locale(),
         )
     return render_template(
-        "accounts/deleted.html", provider_sign_out=provider_sign_out, provider=client.settings.label if client else ""
+        "accounts/deleted.html",
+        provider_sign_out=provider_sign_out,
+        provider=client.settings.label if client else "",
     )

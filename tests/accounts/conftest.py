@@ -54,6 +54,8 @@ def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider
     common = {"redirect_uris": [CALLBACK], "post_logout_redirect_uris": [SIGNED_OUT]}
     clients = [
         {"client_id": "portal", "client_secret": SECRET, **common},
+        # Another site registered with the same provider: its tokens are not for the portal.
+        {"client_id": "other-app", "client_secret": SECRET, **common},
         {
             "client_id": "portal-jwt",
             "token_endpoint_auth_method": "private_key_jwt",
@@ -64,7 +66,12 @@ def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider
     ]
     env = {**os.environ, "OIDC_CLIENTS": json.dumps(clients), "OIDC_TEST_HOOKS": "1"}
     process = subprocess.Popen(
-        [node, "oidc_provider.mjs"], cwd=NODE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [node, "oidc_provider.mjs"],
+        cwd=NODE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None
     line = process.stdout.readline()

@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import Flask
 
-from portal.web.signed_in import require_sign_in
 from portal.web.context import catalog
+from portal.web.signed_in import require_sign_in
 
 from .conftest import SIGNED_OUT, VERIFIED, Browser, Provider, query_of
 
@@ -39,7 +39,14 @@ def test_sign_in_returns_to_the_page_with_profile_prefilled_from_claims(browser:
 
     account = browser.client.get("/en/account").get_data(as_text=True)
     assert "Westland ID" in account
-    for value in ("Alice Resident", "Alice", "alice@example.test", "+1 555 010 0199", "1 Capitol Way", "99501"):
+    for value in (
+        "Alice Resident",
+        "Alice",
+        "alice@example.test",
+        "+1 555 010 0199",
+        "1 Capitol Way",
+        "99501",
+    ):
         assert f'value="{value}"' in account, value
 
 
@@ -71,7 +78,8 @@ def test_profile_can_be_edited_downloaded_and_deleted(browser: Browser, portal_a
     }
     assert browser.client.post("/en/account", data={**form, "csrf_token": "forged"}).status_code == 400
     bad = browser.client.post("/en/account", data={**form, "email": "not an email"})
-    assert bad.status_code == 200 and "Enter an email address like name@example.com." in bad.get_data(as_text=True)
+    assert bad.status_code == 200
+    assert "Enter an email address like name@example.com." in bad.get_data(as_text=True)
 
     saved = browser.client.post("/en/account", data=form)
     assert saved.status_code == 303
@@ -90,7 +98,8 @@ def test_profile_can_be_edited_downloaded_and_deleted(browser: Browser, portal_a
     exported = json.loads(download.get_data(as_text=True))
     assert exported["profile"]["street_address"] == "22 Harbor Road"
     assert exported["profile"]["preferred_language"] == "es"
-    assert exported["profile"]["email_verified"] is False  # changed here, so no longer the provider's verified one
+    # Changed here, so no longer the address the provider verified.
+    assert exported["profile"]["email_verified"] is False
     assert exported["sign_in"]["subject"] == "bob"
 
     confirm = browser.client.get("/en/account/delete").get_data(as_text=True)
@@ -133,7 +142,9 @@ def test_sign_out_ends_the_session_here_and_at_the_provider(browser: Browser) ->
     assert "/interaction/" in first.headers["Location"]
 
 
-def test_session_cookie_is_httponly_samesite_lax_secure_and_rotated(make_app: Any, oidc_provider: Provider) -> None:
+def test_session_cookie_is_httponly_samesite_lax_secure_and_rotated(
+    make_app: Any, oidc_provider: Provider
+) -> None:
     from .conftest import CATALOG, SECRET
 
     app = make_app(
@@ -152,7 +163,7 @@ def test_session_cookie_is_httponly_samesite_lax_secure_and_rotated(make_app: An
     assert morsel["httponly"] and morsel["secure"] and morsel["samesite"] == "Lax"
     assert morsel["path"] == "/"
 
-    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    serializer = app.session_interface.get_signing_serializer(app)
     first_cookie = morsel.value
     first = serializer.loads(first_cookie)["account"]
     again = browser.sign_in("/en/", service="real-id")  # signing in again (here: to step up) while signed in
@@ -236,7 +247,9 @@ def test_services_that_need_sign_in_send_the_resident_to_sign_in_and_step_up(
     assert browser.client.get("/test/use/real-id").get_data(as_text=True) == "using real-id"
 
     # The provider cannot give what the notary service needs: signed in, told why, and not let through.
-    refused = browser.callback(browser.authorize(browser.start("/test/use/notary-commission", service="notary-commission")))
+    refused = browser.callback(
+        browser.authorize(browser.start("/test/use/notary-commission", service="notary-commission"))
+    )
     assert refused.status_code == 403
     assert "You need to confirm your identity" in refused.get_data(as_text=True)
     assert browser.client.get("/test/use/notary-commission").status_code == 303
