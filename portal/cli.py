@@ -201,8 +201,20 @@ def i18n_status() -> None:
     from portal.translations.extract import locales_on_disk
     from portal.translations.quality import status
 
+    from portal.catalog import load_catalog
+    from portal.translations.quality import Status
+
     directory = _translations_dir()
     rows = status(directory, locales_on_disk(directory))
+    loaded = load_catalog(settings.load({"TESTING": True})["SERVICES"])
+    if loaded.catalog is not None:
+        # The source language is complete by definition; listing it keeps the table about every site language.
+        total = next((r.total for r in rows if r.domain == "messages"), 0)
+        source = loaded.catalog.default_locale.replace("-", "_")
+        rows.insert(0, Status(source, "messages", total, total, 0))
+        missing = {loc.replace("-", "_") for loc in loaded.catalog.locales} - {r.locale for r in rows}
+        for locale in sorted(missing):
+            rows.append(Status(locale, "messages", total, 0, 0))
     click.echo(f"{'locale':<9} {'domain':<9} {'translated':>10} {'fuzzy':>6} {'missing':>8} {'done':>7}")
     for row in rows:
         click.echo(f"{row.locale:<9} {row.domain:<9} {row.translated:>10} {row.fuzzy:>6} {row.missing:>8} {row.percent:>6.1f}%")
