@@ -138,7 +138,7 @@ def serve(host: str, port: int, workers: int) -> None:
     except ImportError:
         _app().run(host=host, port=port)
         return
-    os.execvp(
+    os.execvp(  # noqa: S606 (replace this process with gunicorn)
         sys.executable,
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}", "--access-logfile", "-", "portal:create_app()"],
     )
@@ -198,11 +198,9 @@ def i18n_extract() -> None:
 @i18n.command("status")
 def i18n_status() -> None:
     """Per locale and domain: translated, fuzzy and missing entries."""
-    from portal.translations.extract import locales_on_disk
-    from portal.translations.quality import status
-
     from portal.catalog import load_catalog
-    from portal.translations.quality import Status
+    from portal.translations.extract import locales_on_disk
+    from portal.translations.quality import Status, status
 
     directory = _translations_dir()
     rows = status(directory, locales_on_disk(directory))

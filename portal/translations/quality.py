@@ -167,7 +167,7 @@ def _check_message(file: str, m: Message, num_plurals: int) -> list[Finding]:
 
 
 def _crashes(string: str, names: set[str]) -> bool:
-    values = {n: 1 for n in names}
+    values = dict.fromkeys(names, 1)
     try:
         string % values  # noqa: B018
     except (KeyError, ValueError, TypeError):

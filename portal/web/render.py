@@ -43,17 +43,20 @@ def alternates() -> list[tuple[str, str]]:
 def switch_links() -> list[dict[str, Any]]:
     """The language switcher: every language, named in its own script, linking to this same page."""
     links = []
-    endpoint = request.endpoint if request.url_rule and "lang" in request.url_rule.arguments else "pages.home"
-    args = dict(request.view_args or {}) if endpoint == request.endpoint else {}
-    query = request.args.to_dict(flat=True) if endpoint == request.endpoint else {}
-    query.pop("page", None)
+    same_page = bool(request.endpoint and request.url_rule and "lang" in request.url_rule.arguments)
+    endpoint = str(request.endpoint) if same_page else "pages.home"
+    values: dict[str, Any] = {}
+    if same_page:
+        values.update(request.args.to_dict(flat=True))
+        values.pop("page", None)
+        values.update(request.view_args or {})
     for loc in catalog().locales:
         links.append(
             {
                 "locale": loc,
                 "name": language_name(loc),
                 "dir": direction(loc),
-                "url": url_for(endpoint, **args, **query, lang=loc),
+                "url": url_for(endpoint, **{**values, "lang": loc}),
                 "current": loc == current_locale(),
             }
         )
