@@ -69,7 +69,7 @@ def babel_locale_for(tag: str) -> str:
 @lru_cache(maxsize=256)
 def language_name(tag: str) -> str:
     """The language's name in its own script: Español, 中文, العربية, Tiếng Việt."""
-    overrides = {"zh-Hans": "中文（简体）", "zh-Hant": "中文（繁體）", "ht": "Kreyòl ayisyen"}
+    overrides = {"zh-Hans": "中文（简体）", "zh-Hant": "中文（繁體）", "ht": "Kreyòl ayisyen", "tl": "Tagalog"}
     if tag in overrides:
         return overrides[tag]
     locale = _babel_locale(tag)
