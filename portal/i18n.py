@@ -10,9 +10,9 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
-from flask import g
-from flask_babel import Babel, format_date, format_datetime, format_decimal, lazy_gettext, ngettext
+from babel import Locale, UnknownLocaleError, support
+from flask import Flask, g
+from flask_babel import Babel, Domain, format_date, format_datetime, format_decimal, lazy_gettext, ngettext
 from flask_babel import gettext as _gettext
 
 __all__ = [
@@ -38,6 +38,46 @@ def _(message: str, **variables: Any) -> str:
 
 
 _l = lazy_gettext
+
+
+class CatalogTagDomain(Domain):
+    """Finds a language's .mo by the catalog's own tag (translations/tl/), not by Babel's canonical form.
+
+    flask-babel looks translations up by str(Locale), and Babel canonicalizes some tags (tl -> fil_PH), so a
+    translator's `pybabel init -l tl` catalog would never load.
+    """
+
+    def get_translations(self) -> support.NullTranslations:
+        try:
+            tag = str(g.get("locale") or "")
+        except RuntimeError:
+            return support.NullTranslations()
+        if not tag:
+            return super().get_translations()
+        key = (tag, self.domain[0])
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        translations = support.Translations()
+        for dirname in self.translation_directories:
+            catalog = support.Translations.load(dirname, [gettext_name(tag)], self.domain[0])
+            if isinstance(catalog, support.Translations):
+                translations.merge(catalog)
+            if hasattr(catalog, "plural"):
+                translations.plural = catalog.plural
+        self.cache[key] = translations
+        return translations
+
+
+def configure_babel(app: Flask) -> None:
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = app.config["TRANSLATIONS_DIR"]
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+    babel = Babel(app, locale_selector=lambda: babel_locale_for(current_locale()))
+    babel.domain_instance = CatalogTagDomain()
+
+    @app.context_processor
+    def locale_helpers() -> dict[str, Any]:
+        return {"get_locale": current_locale}
 
 
 def current_locale() -> str:
