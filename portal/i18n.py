@@ -119,6 +119,20 @@ def language_name(tag: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+@lru_cache(maxsize=1024)
+def language_name_in(tag: str, reader: str) -> str:
+    """A language's name as a reader of another language writes it in a sentence: 'anglais' on a French page."""
+    # Babel's data is thin for Haitian Creole (it falls back to French names) and calls Tagalog "Filipino".
+    gaps = {("en", "ht"): "angle", ("ht", "ht"): "kreyòl ayisyen", ("tl", "tl"): "Tagalog", ("tl", "en"): "Tagalog"}
+    if (tag, reader) in gaps:
+        return gaps[(tag, reader)]
+    locale, reader_locale = _babel_locale(tag), _babel_locale(reader)
+    if locale is None or reader_locale is None:
+        return language_name(tag)
+    name = locale.get_display_name(reader_locale) or tag
+    return name.split(" (")[0].split("（")[0]
+
+
 def direction(tag: str) -> str:
     locale = _babel_locale(tag)
     if locale is not None:

@@ -10,7 +10,7 @@ import nh3
 from flask import Flask, request, url_for
 from markupsafe import Markup
 
-from portal.i18n import _, current_locale, direction, format_date, language_name
+from portal.i18n import _, current_locale, direction, format_date, language_name, language_name_in
 from portal.web.context import catalog, pick
 
 ALLOWED_TAGS = {"p", "ul", "ol", "li", "strong", "em", "a", "h2", "h3", "h4", "br", "blockquote", "code", "abbr"}
@@ -70,6 +70,7 @@ def configure_templates(app: Flask) -> None:
         current_locale=current_locale,
         direction=direction,
         language_name=language_name,
+        language_name_in=lambda tag: language_name_in(tag, current_locale()),
         alternates=alternates,
         switch_links=switch_links,
         format_date=format_date,
