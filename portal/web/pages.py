@@ -65,7 +65,9 @@ def agency(agency_id: str) -> str:
     found = cat.agencies.get(agency_id)
     if found is None:
         abort(404)
-    return render_template("pages/agency.html", agency=found, services=_sorted_services(cat.services_of(agency_id)))
+    return render_template(
+        "pages/agency.html", agency=found, contact=found.contact, services=_sorted_services(cat.services_of(agency_id))
+    )
 
 
 @localized_route(bp, "/life-events/<event_id>")
