@@ -7,7 +7,7 @@ import datetime as dt
 from flask import Blueprint, abort, g, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from portal.catalog import Service
+from portal.catalog import Agency, Service
 from portal.catalog.model import Form, Redirect
 from portal.catalog.spec import host_of
 from portal.services import record_start
@@ -31,8 +31,8 @@ def _sorted_services(services: list[Service]) -> list[Service]:
 @localized_route(bp, "/")
 def home() -> str:
     cat = catalog()
-    counts_by_event = {e: 0 for e in cat.life_events}
-    counts_by_category = {c: 0 for c in cat.categories}
+    counts_by_event = dict.fromkeys(cat.life_events, 0)
+    counts_by_category = dict.fromkeys(cat.categories, 0)
     for s in cat.services.values():
         for e in s.life_events:
             counts_by_event[e] += 1
@@ -50,9 +50,11 @@ def home() -> str:
 @localized_route(bp, "/agencies")
 def agencies() -> str:
     cat = catalog()
-    by_letter: dict[str, list] = {}
+    by_letter: dict[str, list[Agency]] = {}
+    # Letter headings help in alphabetic scripts; Chinese, Japanese and Korean names get one plain list.
+    alphabetic = g.locale.split("-")[0] not in ("zh", "ja", "ko")
     for agency in sorted(cat.agencies.values(), key=lambda a: pick(a.name).text.casefold()):
-        letter = pick(agency.name).text[:1].upper()
+        letter = pick(agency.name).text[:1].upper() if alphabetic else ""
         by_letter.setdefault(letter, []).append(agency)
     return render_template("pages/agencies.html", by_letter=by_letter)
 
@@ -63,7 +65,9 @@ def agency(agency_id: str) -> str:
     found = cat.agencies.get(agency_id)
     if found is None:
         abort(404)
-    return render_template("pages/agency.html", agency=found, services=_sorted_services(cat.services_of(agency_id)))
+    return render_template(
+        "pages/agency.html", agency=found, contact=found.contact, services=_sorted_services(cat.services_of(agency_id))
+    )
 
 
 @localized_route(bp, "/life-events/<event_id>")
