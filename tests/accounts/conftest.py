@@ -25,7 +25,7 @@ from joserfc.jwk import RSAKey
 from tests.tools import missing, require_tool
 
 NODE_DIR = Path(__file__).resolve().parent.parent / "node"
-CATALOG = Path(__file__).resolve().parent.parent / "data" / "catalogs" / "accounts.yaml"
+CATALOG = Path(__file__).resolve().parent.parent / "data" / "accounts" / "services.yaml"
 PORTAL = "http://localhost"
 CALLBACK = f"{PORTAL}/auth/callback"
 SIGNED_OUT = f"{PORTAL}/auth/signed-out"
