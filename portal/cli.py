@@ -238,9 +238,32 @@ def demo(host: str, port: int) -> None:
     """Run the portal for local use on the sample catalog (development settings)."""
     os.environ.setdefault("PORTAL_ENV", "development")
     os.environ.setdefault("PORTAL_COOKIE_SECURE", "0")
-    app = _app()
-    click.echo(f"Serving {app.config['SERVICES']} on http://{host}:{port}/  (Ctrl+C to stop)")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    provider = _demo_sign_in(host, port)
+    try:
+        app = _app()
+        click.echo(f"Serving {app.config['SERVICES']} on http://{host}:{port}/  (Ctrl+C to stop)")
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+    finally:
+        if provider is not None:
+            provider.stop()
+
+
+def _demo_sign_in(host: str, port: int) -> Any:
+    """Sign-in for the demo: the configured provider, else the development provider on loopback, else off."""
+    from portal.accounts.dev_provider import start_development_provider, why_unavailable
+
+    if os.environ.get("PORTAL_OIDC_ISSUER") or os.environ.get("PORTAL_OIDC_PROVIDERS"):
+        return None
+    reason = why_unavailable()
+    if reason:
+        click.echo(f"Sign-in is off in this demo: the development sign-in provider needs node, and {reason}.")
+        return None
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+    origins = sorted({f"http://{shown}:{port}", f"http://127.0.0.1:{port}", f"http://localhost:{port}"})
+    provider = start_development_provider(origins)
+    os.environ.update(provider.settings())
+    click.echo(f"Sign-in works with the development provider at {provider.issuer}: any name, any password.")
+    return provider
 
 
 if __name__ == "__main__":  # pragma: no cover

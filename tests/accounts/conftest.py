@@ -64,11 +64,17 @@ def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider
             **common,
         },
     ]
-    env = {**os.environ, "OIDC_CLIENTS": json.dumps(clients), "OIDC_TEST_HOOKS": "1"}
+    env = {
+        **os.environ,
+        "OIDC_CLIENTS": json.dumps(clients),
+        "OIDC_TEST_HOOKS": "1",
+        "OIDC_EXIT_WITH_STDIN": "1",
+    }
     process = subprocess.Popen(
         [node, "oidc_provider.mjs"],
         cwd=NODE_DIR,
         env=env,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,8 @@ from portal.accounts.sessions import (
     forget_expired_sessions,
     start_session,
 )
-from portal.storage import Database
+from portal.storage import Base, Database
+from tests.tools import postgres_url
 
 from .test_attacks import BAD_RETURN_PATHS
 
@@ -145,11 +147,17 @@ def test_a_public_key_instead_of_the_private_one_is_refused(tmp_path: Path) -> N
         )
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(f"sqlite:///{tmp_path / 'accounts.sqlite3'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        database = Database(f"sqlite:///{tmp_path / 'accounts.sqlite3'}")
+    else:
+        database = Database(postgres_url())
+        database.create_all()
+        Base.metadata.drop_all(database.engine)
     database.create_all()
-    return database
+    yield database
+    database.dispose()
 
 
 T0 = dt.datetime(2026, 5, 1, 9, 0)

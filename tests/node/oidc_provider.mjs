@@ -13,6 +13,7 @@
 //                    requested acr_values entry the provider knows, else the weakest.
 //   OIDC_TEST_HOOKS  "1" enables POST /__test/clock?offset=<seconds> (shifts the provider's clock, so tests can
 //                    receive tokens that are already expired).
+//   OIDC_EXIT_WITH_STDIN  "1": exit when stdin closes, i.e. when the process that started this one is gone.
 //
 // When listening, prints one JSON line to stdout: {"issuer": "http://127.0.0.1:<port>"}.
 
@@ -152,6 +153,11 @@ server.listen(port, host, () => {
   });
   process.stdout.write(`${JSON.stringify({ issuer })}\n`);
 });
+
+if (process.env.OIDC_EXIT_WITH_STDIN === '1') {
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.resume();
+}
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => server.close(() => process.exit(0)));
