@@ -25,7 +25,7 @@ from .models import SignInAttempt
 from .oidc import ProviderClient, SignInError
 from .profile import record_sign_in
 from .return_to import safe_return_path
-from .sessions import start_session
+from .sessions import Timeouts, forget_expired_sessions, start_session
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,6 @@ def begin_sign_in(
         code_verifier=code_verifier,
         ui_locales=ui_locales,
         acr_values=acr_values,
-        prompt="login" if step_up else "",
     )
     with db.session() as session:
         session.execute(delete(SignInAttempt).where(SignInAttempt.created_at < now - ATTEMPT_LIFETIME))
@@ -102,6 +101,7 @@ def finish_sign_in(
     now: dt.datetime,
     language: str = "",
     previous_session: str = "",
+    timeouts: Timeouts | None = None,
 ) -> SignedIn:
     """Check the provider's answer against what this browser started; sign in or raise SignInError.
 
@@ -151,6 +151,10 @@ def finish_sign_in(
         now=now,
         replaces=previous_session,
     )
+    if timeouts is not None:
+        forget_expired_sessions(
+            db, now=now, timeouts=timeouts
+        )  # housekeeping, now and then, by whoever signs in
     log.info("resident %s signed in with %s", resident_id, client.name)
     return SignedIn(
         session_token=token,

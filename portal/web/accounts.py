@@ -44,8 +44,11 @@ bp = Blueprint("accounts", __name__)
 
 
 @bp.after_request
-def never_cache(response: Response) -> Response:
+def private(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = (
+        "no-referrer"  # /auth/callback?code=... must not leak to the next site
+    )
     return response
 
 
@@ -116,6 +119,7 @@ def callback() -> Response | tuple[str, int]:
             now=utcnow(),
             language=current_locale(),
             previous_session=current_token(),  # ended on success: the session is rotated
+            timeouts=accounts().timeouts,
         )
     except SignInError as exc:
         return refused(exc.reason, exc.provider)

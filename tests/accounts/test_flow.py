@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 
 from portal.web.context import catalog
-from portal.web.signed_in import require_sign_in
+from portal.web.signed_in import current_prefill, require_sign_in
 
 from .conftest import SIGNED_OUT, VERIFIED, Browser, Provider, query_of
 
@@ -161,6 +161,7 @@ def test_session_cookie_is_httponly_samesite_lax_secure_and_rotated(
     cookie.load(landed.headers["Set-Cookie"])
     morsel = cookie["portal_session"]
     assert morsel["httponly"] and morsel["secure"] and morsel["samesite"] == "Lax"
+    assert landed.headers["Referrer-Policy"] == "no-referrer" and landed.headers["Cache-Control"] == "no-store"
     assert morsel["path"] == "/"
 
     serializer = app.session_interface.get_signing_serializer(app)
@@ -240,9 +241,10 @@ def test_services_that_need_sign_in_send_the_resident_to_sign_in_and_step_up(
     step_up = browser.client.get("/test/use/real-id")
     assert step_up.status_code == 303
     authorize = browser.start("/test/use/real-id", service="real-id")
-    params = query_of(authorize)
-    assert params["acr_values"] == VERIFIED and params["prompt"] == "login"
+    assert query_of(authorize)["acr_values"] == VERIFIED
+    browser.last_provider_page = ""
     landed = browser.callback(browser.authorize(authorize))
+    assert "Sign-in" in browser.last_provider_page  # the provider had the resident sign in again, more strongly
     assert landed.headers["Location"] == "/test/use/real-id"
     assert browser.client.get("/test/use/real-id").get_data(as_text=True) == "using real-id"
 
@@ -271,3 +273,20 @@ def test_without_a_provider_the_site_works_and_says_sign_in_is_not_available(mak
     assert page.status_code == 200
     assert "Sign-in is not available on this website" in page.get_data(as_text=True)
     assert client.get("/en/account").headers["Location"].startswith("/auth/login?next=%2Fen%2Faccount")
+
+
+def test_forms_get_the_signed_in_residents_details(portal_app: Flask, browser: Browser) -> None:
+    @portal_app.get("/test/prefill")
+    def prefill() -> Any:
+        return current_prefill()
+
+    assert browser.client.get("/test/prefill").get_json() == {}
+    browser.sign_in(login="erin")
+    assert browser.client.get("/test/prefill").get_json() == {
+        "name": "Erin Resident",
+        "given_name": "Erin",
+        "family_name": "Resident",
+        "email": "erin@example.test",
+        "phone": "+1 555 010 0199",
+        "address": "1 Capitol Way\nWestland City WL 99501\nUS",
+    }

@@ -10,7 +10,8 @@
 //                     {"client_id": "portal-jwt", "token_endpoint_auth_method": "private_key_jwt",
 //                      "jwks": {"keys": [<public JWK>]}, "redirect_uris": [...]}]
 //   OIDC_ACR_VALUES  space-separated acr values, weakest first (default below). A sign-in gets the first
-//                    requested acr_values entry the provider knows, else the weakest.
+//                    requested acr_values entry the provider knows, else the weakest; a signed-in session weaker
+//                    than the acr_values asked for signs in again (step-up, as Login.gov does for "verified").
 //   OIDC_TEST_HOOKS  "1" enables POST /__test/clock?offset=<seconds> (shifts the provider's clock, so tests can
 //                    receive tokens that are already expired).
 //   OIDC_EXIT_WITH_STDIN  "1": exit when stdin closes, i.e. when the process that started this one is gone.
@@ -20,7 +21,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 
-import Provider from 'oidc-provider';
+import Provider, { interactionPolicy } from 'oidc-provider';
 
 const host = process.env.OIDC_HOST || '127.0.0.1';
 const port = Number(process.env.OIDC_PORT || 0);
@@ -62,6 +63,17 @@ function claimsFor(sub) {
   };
 }
 
+// Step-up: like Login.gov, ask the resident to sign in again when the request wants more than the session has.
+const { Check } = interactionPolicy;
+const policy = interactionPolicy.base();
+policy.get('login').checks.push(new Check('acr_step_up', 'the session is weaker than the acr_values asked for', (ctx) => {
+  const { oidc } = ctx;
+  const rank = (value) => acrValues.indexOf(value);
+  const requested = String(oidc.params.acr_values || '').split(' ').filter((v) => rank(v) !== -1);
+  if (!requested.length || !oidc.session.accountId) return Check.NO_NEED_TO_PROMPT;
+  return rank(oidc.acr) >= Math.min(...requested.map(rank)) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+}));
+
 const page = (title, body) => `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>${title}</title></head><body><main><h1>${title}</h1>${body}</main></body></html>`;
 
@@ -71,6 +83,7 @@ const configuration = {
   jwks: { keys: [signingKey()] },
   cookies: { keys: [randomBytes(32).toString('hex')] },
   pkce: { required: () => true },
+  interactions: { policy },
   scopes: ['openid', 'email', 'profile', 'phone', 'address'],
   claims: {
     openid: ['sub'],
