@@ -161,7 +161,8 @@ def test_session_cookie_is_httponly_samesite_lax_secure_and_rotated(
     cookie.load(landed.headers["Set-Cookie"])
     morsel = cookie["portal_session"]
     assert morsel["httponly"] and morsel["secure"] and morsel["samesite"] == "Lax"
-    assert landed.headers["Referrer-Policy"] == "no-referrer" and landed.headers["Cache-Control"] == "no-store"
+    assert landed.headers["Referrer-Policy"] == "no-referrer"
+    assert landed.headers["Cache-Control"] == "no-store"
     assert morsel["path"] == "/"
 
     serializer = app.session_interface.get_signing_serializer(app)
@@ -244,7 +245,8 @@ def test_services_that_need_sign_in_send_the_resident_to_sign_in_and_step_up(
     assert query_of(authorize)["acr_values"] == VERIFIED
     browser.last_provider_page = ""
     landed = browser.callback(browser.authorize(authorize))
-    assert "Sign-in" in browser.last_provider_page  # the provider had the resident sign in again, more strongly
+    # The provider had the resident sign in again, more strongly.
+    assert "Sign-in" in browser.last_provider_page
     assert landed.headers["Location"] == "/test/use/real-id"
     assert browser.client.get("/test/use/real-id").get_data(as_text=True) == "using real-id"
 
