@@ -39,3 +39,18 @@ def postgres_url() -> str:
     except Exception as exc:  # noqa: BLE001
         missing(f"PostgreSQL at {url} is not reachable: {exc}")
     return url
+
+
+def require_file(path: str | os.PathLike[str], hint: str) -> str:
+    """A file a test needs (e.g. from `npm ci` in tests/node); `hint` says how to get it."""
+    if not os.path.exists(path):
+        missing(f"needs {path}: {hint}")
+    return os.fspath(path)
+
+
+def require_module(name: str, hint: str) -> None:
+    """A Python package from the `test` extra that may be absent from a minimal install."""
+    import importlib.util
+
+    if importlib.util.find_spec(name) is None:
+        missing(f"needs the Python package {name!r}: {hint}")

@@ -12,7 +12,7 @@ import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -69,7 +69,7 @@ _constructor = yaml.SafeLoader("")
 
 
 def scalar_value(node: yaml.ScalarNode) -> Any:
-    return _constructor.construct_object(node, deep=True)
+    return cast(Any, _constructor).construct_object(node, deep=True)  # typed or not, depending on types-PyYAML
 
 
 def type_name(node: yaml.Node) -> str:
@@ -77,11 +77,12 @@ def type_name(node: yaml.Node) -> str:
         return "a mapping"
     if isinstance(node, yaml.SequenceNode):
         return "a list"
-    value = scalar_value(node)  # type: ignore[arg-type]
+    scalar = cast(yaml.ScalarNode, node)
+    value = scalar_value(scalar)
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):
-        return f"a yes/no value ({node.value})"
+        return f"a yes/no value ({scalar.value})"
     if isinstance(value, int | float):
         return f"a number ({value})"
     if isinstance(value, dt.date):
@@ -262,7 +263,7 @@ class Number(Spec):
                 if self.minimum is not None and value < self.minimum:
                     ctx.error(node, f"must be at least {self.minimum:g}")
                     return None
-                return value
+                return cast(float | int, value)
         ctx.error(node, f"expected {'a whole number' if self.integer else 'a number'}, found {type_name(node)}")
         return None
 

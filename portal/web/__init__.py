@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response
 
 from . import accounts, api, pages, search, signed_in
+from .compression import configure_compression
 from .errors import configure_errors
 from .locale import configure_locale
 from .render import configure_templates
@@ -15,6 +16,7 @@ def configure_web(app: Flask) -> None:
     configure_locale(app)
     configure_templates(app)
     configure_security(app)
+    configure_compression(app)
     configure_errors(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)

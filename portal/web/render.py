@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import markdown as md
 import nh3
 from flask import Flask, request, url_for
 from markupsafe import Markup
 
+from portal.catalog import Shown
 from portal.i18n import _, current_locale, direction, format_date, language_name, language_name_in
 from portal.web.context import catalog, pick
 
@@ -96,8 +97,9 @@ def configure_templates(app: Flask) -> None:
 
 
 
-def _site_name() -> str:
+def _site_name() -> Shown:
+    """The site's name, with its language (it may fall back to the default); str() gives the text."""
     try:
-        return pick(catalog().name).text
+        return cast(Shown, pick(catalog().name))
     except Exception:  # an error page must render even without a catalog
-        return _("Government services")
+        return Shown(_("Government services"), current_locale(), False)
