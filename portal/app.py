@@ -10,7 +10,7 @@ from flask import Flask
 
 from portal import config as settings
 from portal.catalog import CatalogStore
-from portal.i18n import Babel, babel_locale_for, current_locale
+from portal.i18n import configure_babel
 from portal.storage import Database
 
 log = logging.getLogger("portal")
@@ -24,6 +24,7 @@ def make_app(overrides: dict[str, Any] | None = None) -> Flask:
     configure_catalog(app)
     configure_babel(app)
     configure_csrf(app)
+    configure_accounts(app)
     from portal.web import configure_web
 
     configure_web(app)
@@ -72,14 +73,21 @@ def configure_catalog(app: Flask) -> None:
     store.catalog  # noqa: B018  (fail fast at start: a site with no valid catalog has nothing to serve)
 
 
-def configure_babel(app: Flask) -> None:
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = app.config["TRANSLATIONS_DIR"]
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
-    Babel(app, locale_selector=lambda: babel_locale_for(current_locale()))
-
-
 def configure_csrf(app: Flask) -> None:
     from flask_wtf.csrf import CSRFProtect
 
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # tied to the session instead; long forms must not expire
     CSRFProtect(app)
+
+
+def configure_accounts(app: Flask) -> None:
+    from portal.accounts import Accounts
+    from portal.accounts.redact import install_redaction
+
+    install_redaction()
+    accounts = Accounts.from_config(app.config)
+    app.extensions["portal.accounts"] = accounts
+    if accounts.enabled:
+        log.info("sign-in with: %s", ", ".join(p.label for p in accounts.providers))
+    else:
+        log.info("sign-in is off (no PORTAL_OIDC_ISSUER or PORTAL_OIDC_PROVIDERS)")
