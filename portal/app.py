@@ -27,6 +27,7 @@ def make_app(overrides: dict[str, Any] | None = None) -> Flask:
     from portal.web import configure_web
 
     configure_web(app)
+    configure_worker(app)
     return app
 
 
@@ -83,3 +84,11 @@ def configure_csrf(app: Flask) -> None:
 
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # tied to the session instead; long forms must not expire
     CSRFProtect(app)
+
+
+def configure_worker(app: Flask) -> None:
+    """Development only: deliver submissions from a thread of the web process (production runs `portal worker`)."""
+    if app.config["WORKER_IN_APP"]:
+        from portal.delivery.worker import start_in_app
+
+        app.extensions["portal.worker_stop"] = start_in_app(app)

@@ -32,7 +32,9 @@ def postgres_url() -> str:
     try:
         import sqlalchemy
 
-        engine = sqlalchemy.create_engine(url)
+        from portal.storage.db import database_url
+
+        engine = sqlalchemy.create_engine(database_url(url))
         with engine.connect():
             pass
         engine.dispose()

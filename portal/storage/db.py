@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -29,9 +29,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def database_url(url: str) -> URL:
+    """The URL as given, except that a bare postgresql:// uses the driver that is installed.
+
+    SQLAlchemy 2.1 maps postgresql:// to psycopg (3); the portal's `postgres` extra installs psycopg2.
+    """
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            parsed = parsed.set(drivername="postgresql+psycopg2")
+    return parsed
+
+
 class Database:
     def __init__(self, url: str) -> None:
-        self.url = make_url(url)
+        self.url = database_url(url)
         kwargs: dict[str, Any] = {"future": True}
         if self.url.get_backend_name() == "sqlite":
             database = self.url.database

@@ -6,9 +6,11 @@ from flask import Flask, Response
 
 from . import api, pages, search
 from .errors import configure_errors
+from .forms import configure_forms
 from .locale import configure_locale
 from .render import configure_templates
 from .security import configure_security
+from .status_api import configure_status_api
 
 
 def configure_web(app: Flask) -> None:
@@ -19,6 +21,8 @@ def configure_web(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(search.bp)
+    configure_forms(app)
+    configure_status_api(app)
 
     @app.get("/healthz")
     def healthz() -> Response:
