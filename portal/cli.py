@@ -170,9 +170,24 @@ def demo(host: str, port: int) -> None:
     """Run the portal for local use on the sample catalog (development settings)."""
     os.environ.setdefault("PORTAL_ENV", "development")
     os.environ.setdefault("PORTAL_COOKIE_SECURE", "0")
+    # The sample agencies' intake hosts do not exist: deliveries go to var/delivered/ and the log instead.
+    os.environ.setdefault("PORTAL_DELIVERY_OVERRIDE", "log")
+    os.environ.setdefault("PORTAL_WORKER_IN_APP", "1")
     app = _app()
     click.echo(f"Serving {app.config['SERVICES']} on http://{host}:{port}/  (Ctrl+C to stop)")
+    if app.config["DELIVERY_OVERRIDE"] == "log":
+        click.echo(f"Form submissions are delivered to {app.config['DATA_DIR']}/delivered/ and the log.")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+def _add_delivery_commands() -> None:
+    from portal.delivery.cli import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_delivery_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover
