@@ -61,9 +61,14 @@ def receive_status(
     try:
         data = json.loads(body)
     except ValueError:
-        raise StatusRefused(400, "the body must be JSON: {\"status\": ..., \"note\": ...}") from None
-    status = data.get("status") if isinstance(data, dict) else None
-    note = data.get("note", "") if isinstance(data, dict) else ""
+        raise StatusRefused(400, "the body must be JSON: {\"reference\": ..., \"status\": ..., \"note\": ...}") from None
+    if not isinstance(data, dict):
+        raise StatusRefused(400, "the body must be a JSON object")
+    # The signature covers the body, so naming the submission in it stops a report being replayed onto another one.
+    if normalize_reference(str(data.get("reference", ""))) != reference:
+        raise StatusRefused(400, "the body's \"reference\" must be the reference in the URL")
+    status = data.get("status")
+    note = data.get("note", "")
     if status not in STATUSES:
         raise StatusRefused(400, f"status must be one of: {', '.join(STATUSES)}")
     if not isinstance(note, str) or len(note) > NOTE_MAX:

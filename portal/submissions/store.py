@@ -235,7 +235,9 @@ def submit(
                 if existing:
                     return existing
                 p = s.get(Progress, progress_id)
-                if p is None or p.submit_token != token or p.reference:
+                if p is not None and p.submit_token == token and p.reference:
+                    return p.reference  # a twin request committed between our two reads
+                if p is None or p.submit_token != token:
                     raise SubmitError("this form was already sent or has expired")
                 now = utcnow()
                 answers = asked_answers(form, p.answers or {})
