@@ -30,7 +30,7 @@ def sh(*args: str | os.PathLike[str], env: dict[str, str] | None = None) -> None
 
 
 def install(extras: str = "") -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (tell users of older Pythons why, instead of failing oddly)
         sys.exit("Python 3.11 or newer is needed (this is " + sys.version.split()[0] + ")")
     if not PY.exists():
         print(f"creating {VENV}", flush=True)

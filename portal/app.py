@@ -10,7 +10,7 @@ from flask import Flask
 
 from portal import config as settings
 from portal.catalog import CatalogStore
-from portal.i18n import Babel, babel_locale_for, current_locale
+from portal.i18n import configure_babel
 from portal.storage import Database
 
 log = logging.getLogger("portal")
@@ -71,12 +71,6 @@ def configure_catalog(app: Flask) -> None:
     )
     app.extensions["portal.catalog"] = store
     store.catalog  # noqa: B018  (fail fast at start: a site with no valid catalog has nothing to serve)
-
-
-def configure_babel(app: Flask) -> None:
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = app.config["TRANSLATIONS_DIR"]
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
-    Babel(app, locale_selector=lambda: babel_locale_for(current_locale()))
 
 
 def configure_csrf(app: Flask) -> None:

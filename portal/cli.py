@@ -138,7 +138,7 @@ def serve(host: str, port: int, workers: int) -> None:
     except ImportError:
         _app().run(host=host, port=port)
         return
-    os.execvp(
+    os.execvp(  # noqa: S606 (replace this process with gunicorn)
         sys.executable,
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}", "--access-logfile", "-", "portal:create_app()"],
     )
@@ -161,6 +161,74 @@ def i18n_compile(quiet: bool) -> None:
     written = compile_catalogs(Path(values["TRANSLATIONS_DIR"]))
     if not quiet:
         click.echo(f"compiled {len(written)} catalog(s)")
+
+
+def _translations_dir() -> Any:
+    from pathlib import Path
+
+    return Path(settings.load({"TESTING": True})["TRANSLATIONS_DIR"])
+
+
+@i18n.command("extract")
+def i18n_extract() -> None:
+    """Refresh translations/*.pot and every locale's messages.po and services.po from the code and the catalog."""
+    from pathlib import Path
+
+    from portal.catalog import load_catalog
+    from portal.translations import services_translations
+    from portal.translations.extract import extract_messages, extract_services, gettext_dir
+
+    values = settings.load({"TESTING": True})
+    directory = Path(values["TRANSLATIONS_DIR"])
+    yaml_only = load_catalog(values["SERVICES"])
+    full = load_catalog(values["SERVICES"], services_translations(directory))
+    if yaml_only.catalog is None or full.catalog is None:
+        for problem in yaml_only.errors:
+            click.echo(str(problem), err=True)
+        raise click.ClickException("fix the catalog first (`portal validate`)")
+    for locale in full.catalog.locales:
+        if locale != full.catalog.default_locale:
+            (directory / gettext_dir(locale) / "LC_MESSAGES").mkdir(parents=True, exist_ok=True)
+    root = Path(__file__).resolve().parent.parent
+    extract_messages(root, directory)
+    extract_services(full.catalog, directory, inline=yaml_only.catalog)
+    click.echo(f"updated {directory}/messages.pot, services.pot and the .po files of {len(full.catalog.locales) - 1} locale(s)")
+
+
+@i18n.command("status")
+def i18n_status() -> None:
+    """Per locale and domain: translated, fuzzy and missing entries."""
+    from portal.catalog import load_catalog
+    from portal.translations.extract import locales_on_disk
+    from portal.translations.quality import Status, status
+
+    directory = _translations_dir()
+    rows = status(directory, locales_on_disk(directory))
+    loaded = load_catalog(settings.load({"TESTING": True})["SERVICES"])
+    if loaded.catalog is not None:
+        # The source language is complete by definition; listing it keeps the table about every site language.
+        total = next((r.total for r in rows if r.domain == "messages"), 0)
+        source = loaded.catalog.default_locale.replace("-", "_")
+        rows.insert(0, Status(source, "messages", total, total, 0))
+        missing = {loc.replace("-", "_") for loc in loaded.catalog.locales} - {r.locale for r in rows}
+        for locale in sorted(missing):
+            rows.append(Status(locale, "messages", total, 0, 0))
+    click.echo(f"{'locale':<9} {'domain':<9} {'translated':>10} {'fuzzy':>6} {'missing':>8} {'done':>7}")
+    for row in rows:
+        click.echo(f"{row.locale:<9} {row.domain:<9} {row.translated:>10} {row.fuzzy:>6} {row.missing:>8} {row.percent:>6.1f}%")
+
+
+@i18n.command("check")
+def i18n_check() -> None:
+    """Fail on translations that would break a page: placeholders, HTML tags, plural forms, unreadable files."""
+    from portal.translations.quality import check
+
+    findings = check(_translations_dir())
+    for finding in findings:
+        click.echo(str(finding))
+    if findings:
+        raise click.ClickException(f"{len(findings)} problem(s) in the translations")
+    click.echo("translations ok", err=True)
 
 
 @main.command()

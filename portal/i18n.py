@@ -10,9 +10,9 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
-from flask import g
-from flask_babel import Babel, format_date, format_datetime, format_decimal, lazy_gettext, ngettext
+from babel import Locale, UnknownLocaleError, support
+from flask import Flask, g
+from flask_babel import Babel, Domain, format_date, format_datetime, format_decimal, lazy_gettext, ngettext
 from flask_babel import gettext as _gettext
 
 __all__ = [
@@ -38,6 +38,46 @@ def _(message: str, **variables: Any) -> str:
 
 
 _l = lazy_gettext
+
+
+class CatalogTagDomain(Domain):
+    """Finds a language's .mo by the catalog's own tag (translations/tl/), not by Babel's canonical form.
+
+    flask-babel looks translations up by str(Locale), and Babel canonicalizes some tags (tl -> fil_PH), so a
+    translator's `pybabel init -l tl` catalog would never load.
+    """
+
+    def get_translations(self) -> support.NullTranslations:
+        try:
+            tag = str(g.get("locale") or "")
+        except RuntimeError:
+            return support.NullTranslations()
+        if not tag:
+            return super().get_translations()
+        key = (tag, self.domain[0])
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        translations = support.Translations()
+        for dirname in self.translation_directories:
+            catalog = support.Translations.load(dirname, [gettext_name(tag)], self.domain[0])
+            if isinstance(catalog, support.Translations):
+                translations.merge(catalog)
+            if hasattr(catalog, "plural"):
+                translations.plural = catalog.plural
+        self.cache[key] = translations
+        return translations
+
+
+def configure_babel(app: Flask) -> None:
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = app.config["TRANSLATIONS_DIR"]
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+    babel = Babel(app, locale_selector=lambda: babel_locale_for(current_locale()))
+    babel.domain_instance = CatalogTagDomain()
+
+    @app.context_processor
+    def locale_helpers() -> dict[str, Any]:
+        return {"get_locale": current_locale}
 
 
 def current_locale() -> str:
@@ -69,7 +109,7 @@ def babel_locale_for(tag: str) -> str:
 @lru_cache(maxsize=256)
 def language_name(tag: str) -> str:
     """The language's name in its own script: Español, 中文, العربية, Tiếng Việt."""
-    overrides = {"zh-Hans": "中文（简体）", "zh-Hant": "中文（繁體）", "ht": "Kreyòl ayisyen"}
+    overrides = {"zh-Hans": "中文（简体）", "zh-Hant": "中文（繁體）", "ht": "Kreyòl ayisyen", "tl": "Tagalog"}
     if tag in overrides:
         return overrides[tag]
     locale = _babel_locale(tag)
@@ -77,6 +117,20 @@ def language_name(tag: str) -> str:
         return tag
     name = locale.get_display_name(locale) or tag
     return name[:1].upper() + name[1:]
+
+
+@lru_cache(maxsize=1024)
+def language_name_in(tag: str, reader: str) -> str:
+    """A language's name as a reader of another language writes it in a sentence: 'anglais' on a French page."""
+    # Babel's data is thin for Haitian Creole (it falls back to French names) and calls Tagalog "Filipino".
+    gaps = {("en", "ht"): "angle", ("ht", "ht"): "kreyòl ayisyen", ("tl", "tl"): "Tagalog", ("tl", "en"): "Tagalog"}
+    if (tag, reader) in gaps:
+        return gaps[(tag, reader)]
+    locale, reader_locale = _babel_locale(tag), _babel_locale(reader)
+    if locale is None or reader_locale is None:
+        return language_name(tag)
+    name = locale.get_display_name(reader_locale) or tag
+    return name.split(" (")[0].split("（")[0]
 
 
 def direction(tag: str) -> str:

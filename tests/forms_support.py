@@ -14,9 +14,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from werkzeug.test import TestResponse
 
-from portal.storage.db import database_url as driver_url
 from tests.tools import postgres_url
 
 FORMS = Path(__file__).resolve().parent / "data" / "forms" / "services.yaml"
@@ -32,7 +32,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'portal.sqlite3'}"
         return
-    base = driver_url(postgres_url())
+    base = make_url(postgres_url())
     schema = "t_" + secrets.token_hex(6)
     engine = create_engine(base)
     with engine.begin() as conn:

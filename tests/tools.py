@@ -32,9 +32,7 @@ def postgres_url() -> str:
     try:
         import sqlalchemy
 
-        from portal.storage.db import database_url
-
-        engine = sqlalchemy.create_engine(database_url(url))
+        engine = sqlalchemy.create_engine(url)
         with engine.connect():
             pass
         engine.dispose()

@@ -208,6 +208,8 @@ class _Checker:
                         continue
                     self.ids[kind][ident] = (entry, pos)
         self._check_references()
+        if isinstance(self.portal.get("name"), Localization):
+            self._resolve(self.portal["name"], "portal:name")
         self._check_services()
         self._check_best_bets()
         return self.problems

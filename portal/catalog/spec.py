@@ -69,7 +69,7 @@ _constructor = yaml.SafeLoader("")
 
 
 def scalar_value(node: yaml.ScalarNode) -> Any:
-    return _constructor.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+    return _constructor.construct_object(node, deep=True)
 
 
 def type_name(node: yaml.Node) -> str:
@@ -81,7 +81,7 @@ def type_name(node: yaml.Node) -> str:
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):
-        return f"a yes/no value ({node.value})"  # type: ignore[union-attr]
+        return f"a yes/no value ({node.value})"
     if isinstance(value, int | float):
         return f"a number ({value})"
     if isinstance(value, dt.date):
@@ -262,7 +262,7 @@ class Number(Spec):
                 if self.minimum is not None and value < self.minimum:
                     ctx.error(node, f"must be at least {self.minimum:g}")
                     return None
-                return value  # type: ignore[no-any-return]
+                return value
         ctx.error(node, f"expected {'a whole number' if self.integer else 'a number'}, found {type_name(node)}")
         return None
 

@@ -8,11 +8,24 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 log = logging.getLogger(__name__)
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 class Base(DeclarativeBase):
@@ -29,23 +42,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def database_url(url: str) -> URL:
-    """The URL as given, except that a bare postgresql:// uses the driver that is installed.
-
-    SQLAlchemy 2.1 maps postgresql:// to psycopg (3); the portal's `postgres` extra installs psycopg2.
-    """
-    parsed = make_url(url)
-    if parsed.drivername == "postgresql":
-        try:
-            import psycopg  # noqa: F401
-        except ImportError:
-            parsed = parsed.set(drivername="postgresql+psycopg2")
-    return parsed
-
-
 class Database:
     def __init__(self, url: str) -> None:
-        self.url = database_url(url)
+        self.url = make_url(url)
         kwargs: dict[str, Any] = {"future": True}
         if self.url.get_backend_name() == "sqlite":
             database = self.url.database
@@ -64,10 +63,24 @@ class Database:
         return self.url.get_backend_name() == "sqlite"
 
     def create_all(self) -> None:
-        """Create missing tables for every model the portal knows."""
+        """Create missing tables for every model the portal knows.
+
+        Several workers start at once: a lock (PostgreSQL advisory lock, or a file lock beside the SQLite file)
+        makes them take turns, so no two try to create the same table.
+        """
         from . import models  # noqa: F401  (registers the tables on Base.metadata)
 
-        Base.metadata.create_all(self.engine)
+        if self.is_sqlite:
+            database = self.url.database
+            if not database or database == ":memory:":
+                Base.metadata.create_all(self.engine)
+                return
+            with _file_lock(Path(database + ".schema-lock")):
+                Base.metadata.create_all(self.engine)
+            return
+        with self.engine.begin() as connection:
+            connection.execute(text("SELECT pg_advisory_xact_lock(7429100001)"))
+            Base.metadata.create_all(connection)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -54,6 +54,11 @@ def chosen_locale() -> str:
 def pull_lang(endpoint: str | None, values: dict[str, Any] | None) -> None:
     lang = values.pop("lang", None) if values else None
     g.lang_in_url = lang is not None
+    if endpoint is None:
+        # No route matched (a 404 is coming): still answer in the language the address names, if any.
+        first = request.path.lstrip("/").split("/", 1)[0]
+        g.locale = first if first in supported_locales() else chosen_locale()
+        return
     if lang is None:
         g.locale = chosen_locale() if request.endpoint != "static" else "en"
         return

@@ -7,7 +7,7 @@ import datetime as dt
 from flask import Blueprint, abort, g, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from portal.catalog import Service
+from portal.catalog import Agency, Service
 from portal.catalog.model import Form, Redirect
 from portal.catalog.spec import host_of
 from portal.services import record_start
@@ -50,9 +50,11 @@ def home() -> str:
 @localized_route(bp, "/agencies")
 def agencies() -> str:
     cat = catalog()
-    by_letter: dict[str, list] = {}
+    by_letter: dict[str, list[Agency]] = {}
+    # Letter headings help in alphabetic scripts; Chinese, Japanese and Korean names get one plain list.
+    alphabetic = g.locale.split("-")[0] not in ("zh", "ja", "ko")
     for agency in sorted(cat.agencies.values(), key=lambda a: pick(a.name).text.casefold()):
-        letter = pick(agency.name).text[:1].upper()
+        letter = pick(agency.name).text[:1].upper() if alphabetic else ""
         by_letter.setdefault(letter, []).append(agency)
     return render_template("pages/agencies.html", by_letter=by_letter)
 
@@ -63,7 +65,9 @@ def agency(agency_id: str) -> str:
     found = cat.agencies.get(agency_id)
     if found is None:
         abort(404)
-    return render_template("pages/agency.html", agency=found, services=_sorted_services(cat.services_of(agency_id)))
+    return render_template(
+        "pages/agency.html", agency=found, contact=found.contact, services=_sorted_services(cat.services_of(agency_id))
+    )
 
 
 @localized_route(bp, "/life-events/<event_id>")

@@ -10,7 +10,7 @@ import nh3
 from flask import Flask, request, url_for
 from markupsafe import Markup
 
-from portal.i18n import _, current_locale, direction, format_date, language_name
+from portal.i18n import _, current_locale, direction, format_date, language_name, language_name_in
 from portal.web.context import catalog, pick
 
 ALLOWED_TAGS = {"p", "ul", "ol", "li", "strong", "em", "a", "h2", "h3", "h4", "br", "blockquote", "code", "abbr"}
@@ -43,21 +43,34 @@ def alternates() -> list[tuple[str, str]]:
 def switch_links() -> list[dict[str, Any]]:
     """The language switcher: every language, named in its own script, linking to this same page."""
     links = []
-    endpoint = request.endpoint if request.url_rule and "lang" in request.url_rule.arguments else "pages.home"
-    args = dict(request.view_args or {}) if endpoint == request.endpoint else {}
-    query = request.args.to_dict(flat=True) if endpoint == request.endpoint else {}
-    query.pop("page", None)
+    same_page = bool(request.endpoint and request.url_rule and "lang" in request.url_rule.arguments)
+    endpoint = str(request.endpoint) if same_page else "pages.home"
+    values: dict[str, Any] = {}
+    if same_page:
+        values.update(request.args.to_dict(flat=True))
+        values.pop("page", None)
+        values.update(request.view_args or {})
     for loc in catalog().locales:
         links.append(
             {
                 "locale": loc,
                 "name": language_name(loc),
                 "dir": direction(loc),
-                "url": url_for(endpoint, **args, **query, lang=loc),
+                "url": url_for(endpoint, **{**values, "lang": loc}),
                 "current": loc == current_locale(),
             }
         )
     return links
+
+
+# Languages whose Babel data has no month names of their own (Haitian Creole borrows French ones): show ISO dates.
+NUMERIC_DATES = frozenset({"ht"})
+
+
+def local_date(value: Any, fmt: str = "long") -> str:
+    if current_locale() in NUMERIC_DATES:
+        return str(value.isoformat())
+    return str(format_date(value, fmt))
 
 
 def configure_templates(app: Flask) -> None:
@@ -67,9 +80,10 @@ def configure_templates(app: Flask) -> None:
         current_locale=current_locale,
         direction=direction,
         language_name=language_name,
+        language_name_in=lambda tag: language_name_in(tag, current_locale()),
         alternates=alternates,
         switch_links=switch_links,
-        format_date=format_date,
+        format_date=local_date,
         has_endpoint=lambda name: name in app.view_functions,
     )
     app.jinja_env.filters["markdown"] = markdown_html
