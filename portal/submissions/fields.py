@@ -228,5 +228,15 @@ def answer_rows(form: Form, answers: Mapping[str, Any], locale: str) -> list[Ans
     return rows
 
 
+def answer_sections(form: Form, answers: Mapping[str, Any], locale: str) -> list[tuple[FormPage, list[AnswerRow]]]:
+    """The rows grouped by step, in the order the resident answered them."""
+    sections: list[tuple[FormPage, list[AnswerRow]]] = []
+    for row in answer_rows(form, answers, locale):
+        if not sections or sections[-1][0] is not row.page:
+            sections.append((row.page, []))
+        sections[-1][1].append(row)
+    return sections
+
+
 def page_title(page: FormPage, locale: str) -> Shown:
     return (page.title if page.title.values else EMPTY_TEXT).get(locale)

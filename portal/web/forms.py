@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response
 from portal.catalog import Service
 from portal.catalog.model import Form, FormPage
 from portal.submissions import flow, store
-from portal.submissions.fields import answer_rows, page_view, prefill_value, raw_from_answer
+from portal.submissions.fields import answer_rows, answer_sections, page_view, prefill_value, raw_from_answer
 from portal.submissions.residents import accounts, current_resident, profile_of, sign_in_url
 from portal.submissions.validation import FieldError, Posted, PostedFile, validate_page
 from portal.web.context import catalog, database, pick
@@ -222,8 +222,8 @@ def check(service_id: str) -> Response | str:
     if request.method == "POST":
         return _send(service, form, progress)
     token = store.issue_submit_token(database(), progress.id)
-    rows = answer_rows(form, progress.answers, g.locale)
-    return render_template("forms/check.html", service=service, form=form, rows=rows, submit_token=token)
+    sections = answer_sections(form, progress.answers, g.locale)
+    return render_template("forms/check.html", service=service, form=form, sections=sections, submit_token=token)
 
 
 def _send(service: Service, form: Form, progress: store.ProgressState) -> Response:

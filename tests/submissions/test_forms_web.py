@@ -331,3 +331,11 @@ def test_forms_of_unknown_or_other_services_are_404(make_app: Any) -> None:
     client = forms_app(make_app).test_client()
     for url in ("/en/services/nope/apply", "/en/services/renew/apply", "/en/services/permit/apply/no-such-step"):
         assert client.get(url).status_code == 404, url
+
+
+def test_check_your_answers_follows_the_order_of_the_steps(make_app: Any) -> None:
+    resident = Applicant(forms_app(make_app).test_client())
+    resident.fill(valid_permit())
+    html = resident.check_page()[0].get_data(as_text=True)
+    headings = re.findall(r"<h2[^>]*>([^<]+)</h2>", html)
+    assert headings[:4] == ["About you", "Your vehicle", "Details", "Your address"]
