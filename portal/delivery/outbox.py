@@ -191,10 +191,13 @@ def entries_for(db: Database, reference: str) -> list[OutboxEntry]:
     return _entries(db, Submission.reference == reference)
 
 
-def counts(db: Database) -> dict[str, int]:
+def counts(db: Database, channel: str | None = None) -> dict[str, int]:
+    """Entries per state, e.g. {'pending': 3, 'delivered': 120}; only one channel's when given."""
+    query = select(Delivery.state, func.count()).group_by(Delivery.state)
+    if channel:
+        query = query.where(Delivery.channel == channel)
     with db.session() as s:
-        rows = s.execute(select(Delivery.state, func.count()).group_by(Delivery.state)).all()
-        return {state: int(n) for state, n in rows}
+        return {state: int(n) for state, n in s.execute(query).all()}
 
 
 def retry(db: Database, *, reference: str | None = None, all_dead: bool = False, give_up: dt.timedelta) -> int:
