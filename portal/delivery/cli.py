@@ -7,15 +7,23 @@ import json
 import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
 
 
-def _app() -> Any:
+@contextmanager
+def _portal() -> Iterator[Any]:
+    """The app for one command; its database connections are closed when the command ends."""
     from portal.cli import _app as make
 
-    return make()
+    app = make()
+    try:
+        yield app
+    finally:
+        app.extensions["portal.db"].dispose()
 
 
 def _give_up(app: Any) -> dt.timedelta:
@@ -35,11 +43,10 @@ def worker(once: bool) -> None:
     """
     from portal.delivery.worker import worker_for
 
-    app = _app()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    with app.app_context():
+    with _portal() as app, app.app_context():
         worker_for(app).run(stop, once=once)
 
 
@@ -55,13 +62,13 @@ def outbox_list(state: str | None, limit: int) -> None:
     """Entries oldest first: reference, channel, state, attempts, next attempt, last error."""
     from portal.delivery import outbox as box
 
-    app = _app()
-    db = app.extensions["portal.db"]
-    entries = box.list_entries(db, state, limit)
+    with _portal() as app:
+        db = app.extensions["portal.db"]
+        entries = box.list_entries(db, state, limit)
+        totals = box.counts(db)
     for e in entries:
         upcoming = "leased" if e.leased else (_when(e.next_attempt_at) if e.state == "pending" else _when(e.delivered_at))
         click.echo(f"{e.reference:16} {e.channel:8} {e.state:9} {e.attempts:3}  {upcoming:19}  {e.last_error[:80]}")
-    totals = box.counts(db)
     click.echo(", ".join(f"{n} {s}" for s, n in sorted(totals.items())) or "the outbox is empty", err=True)
 
 
@@ -74,15 +81,15 @@ def outbox_show(reference: str, answers: bool) -> None:
     from portal.submissions.references import normalize_reference
     from portal.submissions.store import get_submission
 
-    app = _app()
-    db = app.extensions["portal.db"]
     reference = normalize_reference(reference)
-    sub = get_submission(db, reference)
+    with _portal() as app:
+        sub = get_submission(app.extensions["portal.db"], reference)
+        entries = box.entries_for(app.extensions["portal.db"], reference)
     if sub is None:
         raise click.ClickException(f"no submission with reference {reference}")
     click.echo(f"reference:   {sub.reference}\nservice:     {sub.service_id} ({sub.agency_id})\nsubmitted:   {_when(sub.created_at)} UTC")
     click.echo(f"status:      {sub.status}{' - ' + sub.status_note if sub.status_note else ''}")
-    for e in box.entries_for(db, reference):
+    for e in entries:
         click.echo(
             f"{e.channel}: {e.state}, {e.attempts} attempt(s); next {_when(e.next_attempt_at)}; "
             f"gives up {_when(e.deadline_at)}; delivered {_when(e.delivered_at)}"
@@ -103,13 +110,13 @@ def outbox_retry(reference: str | None, all_dead: bool) -> None:
 
     if not reference and not all_dead:
         raise click.UsageError("give a REFERENCE or --dead")
-    app = _app()
-    count = box.retry(
-        app.extensions["portal.db"],
-        reference=normalize_reference(reference) if reference else None,
-        all_dead=all_dead,
-        give_up=_give_up(app),
-    )
+    with _portal() as app:
+        count = box.retry(
+            app.extensions["portal.db"],
+            reference=normalize_reference(reference) if reference else None,
+            all_dead=all_dead,
+            give_up=_give_up(app),
+        )
     click.echo(f"{count} delivery(ies) will be tried again now")
 
 
@@ -119,13 +126,13 @@ def retention(dry_run: bool) -> None:
     """Delete delivered submissions past their service's retention_days, and abandoned answers and uploads."""
     from portal.submissions.retention import apply_retention
 
-    app = _app()
-    report = apply_retention(
-        app.extensions["portal.db"],
-        app.config["DATA_DIR"],
-        progress_days=int(app.config["FORM_PROGRESS_DAYS"]),
-        dry_run=dry_run,
-    )
+    with _portal() as app:
+        report = apply_retention(
+            app.extensions["portal.db"],
+            app.config["DATA_DIR"],
+            progress_days=int(app.config["FORM_PROGRESS_DAYS"]),
+            dry_run=dry_run,
+        )
     verb = "would delete" if dry_run else "deleted"
     click.echo(f"{verb}: {report.submissions} submission(s), {report.progress} unfinished form(s), {report.uploads} file(s)")
 
