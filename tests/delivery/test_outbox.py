@@ -47,8 +47,8 @@ def test_a_claimed_entry_is_not_claimed_again_until_its_lease_runs_out(database_
 
 def test_failures_back_off_then_die_and_an_operator_can_retry(database_url: str, tmp_path: Path) -> None:
     db = open_database(database_url)
-    [ref] = store_submissions(db, forms_catalog(), tmp_path, 1, give_up=dt.timedelta(seconds=100))
-    backoff = Backoff(base=10, cap=40, give_up=dt.timedelta(seconds=100))
+    [ref] = store_submissions(db, forms_catalog(), tmp_path, 1, give_up=dt.timedelta(seconds=200))
+    backoff = Backoff(base=10, cap=40)
     waits = []
     now = utcnow()
     for _ in range(4):
@@ -62,7 +62,8 @@ def test_failures_back_off_then_die_and_an_operator_can_retry(database_url: str,
     # exponential (10, 20, 40, 40 capped) with jitter between half and all of it
     for wait, ceiling in zip(waits, (10, 20, 40, 40), strict=True):
         assert ceiling / 2 <= wait <= ceiling + 0.01
-    deadline = utcnow() + dt.timedelta(seconds=100)
+    # four waits add up to at most 110 s: the deadline (200 s) is still ahead; a wait from its last second is not
+    deadline = utcnow() + dt.timedelta(seconds=200)
     now = max(now, deadline - dt.timedelta(seconds=1))
     [c] = outbox.claim(db, lease=LEASE, now=now)
     assert outbox.fail(db, c, "HTTP 500: still down", backoff, now=now) == "dead"

@@ -32,7 +32,7 @@ def _env(database_url: str, services: Path, data_dir: Path) -> dict[str, str]:
         "PORTAL_DATA_DIR": str(data_dir),
         "PORTAL_DATABASE_URL": database_url,
         "PORTAL_DELIVERY_LEASE_SECONDS": "2",
-        "PORTAL_DELIVERY_TIMEOUT_SECONDS": "5",
+        "PORTAL_DELIVERY_TIMEOUT_SECONDS": "1.5",
         "PORTAL_DELIVERY_BACKOFF_SECONDS": "0.05",
         "PORTAL_DELIVERY_BACKOFF_MAX_SECONDS": "0.2",
         "PORTAL_WORKER_POLL_SECONDS": "0.05",
@@ -50,11 +50,11 @@ def _start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
 def test_a_worker_killed_mid_delivery_loses_nothing(database_url: str, tmp_path: Path) -> None:
     arrived = threading.Event()
     receiver = Receiver(secret=SECRET, on_receive=lambda _r: arrived.set()).start()
-    receiver.behaviour.mode, receiver.behaviour.delay = "slow", 1.5  # stored, then holds the reply
+    receiver.behaviour.mode, receiver.behaviour.delay = "slow", 10  # stored, then holds the reply
     services = _catalog_for(receiver, tmp_path)
     env = _env(database_url, services, tmp_path / "var")
     db = open_database(database_url)
-    refs = store_submissions(db, forms_catalog(), tmp_path / "var", 5)
+    refs = store_submissions(db, forms_catalog(), tmp_path / "var", 3)
     first = _start_worker(env)
     try:
         assert arrived.wait(30), "the worker never delivered"
@@ -64,12 +64,12 @@ def test_a_worker_killed_mid_delivery_loses_nothing(database_url: str, tmp_path:
         if first.poll() is None:
             first.kill()
     in_flight = receiver.received[0].key
-    assert outbox.counts(db) == {"pending": 5}  # nothing recorded as delivered by the dead worker
+    assert outbox.counts(db) == {"pending": 3}  # nothing recorded as delivered by the dead worker
     receiver.behaviour.mode = "ok"
     second = _start_worker(env)
     try:
         deadline = time.monotonic() + 30
-        while outbox.counts(db).get("delivered") != 5:
+        while outbox.counts(db).get("delivered") != 3:
             assert time.monotonic() < deadline, (outbox.counts(db), second.poll())
             time.sleep(0.1)
         second.send_signal(signal.SIGTERM)  # a graceful stop
@@ -79,7 +79,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing(database_url: str, tmp_path:
             second.kill()
     receiver.stop()
     assert set(receiver.unique()) == set(refs)
-    assert receiver.count(in_flight) == 2  # sent again after the lease ran out; the receiver de-duplicates
+    assert receiver.count(in_flight) >= 2  # sent again after the lease ran out; the receiver de-duplicates
     db.dispose()
 
 
