@@ -9,6 +9,10 @@ portal.accounts registers an object as `app.extensions["portal.accounts"]` with:
 and a Resident has a stable `id` (e.g. the OIDC `iss` + `sub`) and any of the profile attributes `name`,
 `given_name`, `family_name`, `email`, `phone`, `address` (the OIDC address claim: a mapping with `street_address`,
 `locality`, `region`, `postal_code`). Without that extension, forms work anonymously: no prefill, no drafts.
+
+Answers in progress are found through `session["forms"]` (service id -> progress id). If sign-in renews the session
+(it should, against session fixation), copy that key into the new session: a resident who signs in half way then
+keeps what they entered, and their next step makes it theirs (a draft they can resume on any device).
 """
 
 from __future__ import annotations

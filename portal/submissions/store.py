@@ -181,19 +181,6 @@ def save_answers(
     return progress_id
 
 
-def claim_progress(db: Database, progress_id: str, resident_id: str) -> None:
-    """A resident who signs in half way keeps what they entered, now as theirs."""
-    with db.session() as s:
-        s.execute(
-            update(Progress).where(Progress.id == progress_id, Progress.resident_id.is_(None)).values(resident_id=resident_id)
-        )
-
-
-def mark_draft(db: Database, progress_id: str) -> None:
-    with db.session() as s:
-        s.execute(update(Progress).where(Progress.id == progress_id).values(draft=True, updated_at=utcnow()))
-
-
 def issue_submit_token(db: Database, progress_id: str) -> str:
     """The one-time token the 'check your answers' page carries: the same one however often the page is shown."""
     with db.session() as s:

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from babel.numbers import NumberFormatError, parse_decimal
+
 from portal.catalog.model import Form, FormField, FormPage
-from portal.i18n import _, format_date
+from portal.i18n import _, babel_locale_for, format_date
 
 from .uploads import KIND_NAMES, accepted_kinds, sniff
 
@@ -26,7 +28,8 @@ TEXT_MAX = 500
 TEXTAREA_MAX = 10_000
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{7,25}$")
-NUMBER_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
+NUMBER_CHARS = re.compile(r"^[-+\u2212]?[\d.,'\s\u066b\u066c]+$")
 ADDRESS_PARTS = ("line1", "line2", "city", "state", "postal_code")
 ADDRESS_REQUIRED = ("line1", "city", "postal_code")
 DATE_PARTS = ("day", "month", "year")
@@ -233,10 +236,27 @@ def parse(f: FormField, posted: Posted, previous: Any, locale: str) -> tuple[Any
         if not PHONE_RE.match(value) or not 7 <= len(digits) <= 15:
             raise _Invalid("type", _("Enter a phone number, like 555 010 0123 or +1 555 010 0123"))
     elif f.type == "number":
-        value = value.replace(" ", "").replace(",", "")
-        if not NUMBER_RE.match(value) or len(value) > 30:
+        number = parse_number(value, locale)
+        if number is None:
             raise _Invalid("type", _("%(label)s must be a number", label=label))
+        value = number
     return value, raw_value, None
+
+
+def parse_number(text: str, locale: str) -> str | None:
+    """A number as the resident writes it in their language (2,5 in Spanish; 1,000 in English) -> '2.5', '1000'."""
+    if len(text) > 30 or not NUMBER_CHARS.match(text):
+        return None  # digits and separators only: no 1e9, no NaN
+    compact = re.sub(r"\s", "", text)
+    for candidate in (text, compact):
+        try:
+            number = parse_decimal(candidate, locale=babel_locale_for(locale), strict=True)
+        except (NumberFormatError, ValueError):
+            continue
+        if number.is_finite():
+            return str(number)
+    plain = compact.replace("\u066b", ".").replace("\u066c", "").replace("\u2212", "-")  # Arabic separators, minus
+    return str(Decimal(plain)) if NUMBER_RE.match(plain) else None
 
 
 def _parse_date(f: FormField, raw: dict[str, str], locale: str) -> str | None:

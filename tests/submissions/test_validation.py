@@ -11,7 +11,14 @@ import pytest
 from portal.catalog.model import EMPTY_TEXT, DeliverTo, Form, FormField, FormPage, Option, ShowIf, Text
 from portal.submissions.fields import address_from_profile, answer_lines, page_view, prefill_value
 from portal.submissions.uploads import clean_filename, sniff
-from portal.submissions.validation import Posted, PostedFile, check_answers, is_visible, validate_page
+from portal.submissions.validation import (
+    Posted,
+    PostedFile,
+    check_answers,
+    is_visible,
+    parse_number,
+    validate_page,
+)
 from tests.forms_support import PDF, PNG
 
 TODAY = dt.date(2026, 6, 15)
@@ -74,6 +81,16 @@ def test_numbers_lengths_and_patterns() -> None:
     assert _check(form, page, {"code": "ABCDEF"})["code"] == "Code must be 5 characters or fewer"
     assert _check(form, page, {"code": "abc"})["code"] == "Code is not in the right format"
     assert _check(form, page, {"count": " 2.5 ", "code": "ABC"}) == {"ok": repr({"count": "2.5", "code": "ABC"})}
+
+
+@pytest.mark.parametrize(
+    ("locale", "typed", "number"),
+    [("en", "1,000", "1000"), ("en", "2.5", "2.5"), ("en", "2,5", None), ("es", "2,5", "2.5"), ("es", "1.000", "1000"),
+     ("es", "2.5", "2.5"), ("fr", "1 000,5", "1000.5"), ("en", "-3", "-3"), ("en", "NaN", None), ("en", "1e9", None),
+     ("ar", "\u0662\u066b\u0665", "2.5"), ("ar", "\u0661\u0660", "10")],
+)
+def test_numbers_as_residents_write_them_in_their_language(locale: str, typed: str, number: str | None) -> None:
+    assert parse_number(typed, locale) == number
 
 
 def test_dates_against_fixed_bounds() -> None:
