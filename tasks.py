@@ -47,8 +47,23 @@ def node_available() -> bool:
     return shutil.which("node") is not None and shutil.which("npm") is not None
 
 
+def node_packages() -> None:
+    """npm ci in tests/node (the development sign-in provider) when node is here and the lock file changed."""
+    node_dir = ROOT / "tests" / "node"
+    lock, installed = node_dir / "package-lock.json", node_dir / "node_modules" / ".package-lock.json"
+    if not node_available() or not lock.exists():
+        return
+    if installed.exists() and installed.stat().st_mtime >= lock.stat().st_mtime:
+        return
+    print("+ npm ci (tests/node)", flush=True)
+    npm = [str(shutil.which("npm")), "ci", "--no-audit", "--no-fund", "--loglevel=error"]
+    if subprocess.run(npm, cwd=node_dir).returncode != 0:
+        print("npm ci failed: sign-in in the demo and its tests need tests/node/node_modules", flush=True)
+
+
 def run() -> None:
     install()
+    node_packages()
     env = {
         **os.environ,
         "PORTAL_ENV": os.environ.get("PORTAL_ENV", "development"),
@@ -60,6 +75,7 @@ def run() -> None:
 
 def test() -> None:
     install("[test]")
+    node_packages()
     sh(BIN / "ruff", "check", ".")
     sh(BIN / "mypy", "portal")
     sh(PY, "-m", "pytest", *sys.argv[2:])

@@ -24,6 +24,7 @@ def make_app(overrides: dict[str, Any] | None = None) -> Flask:
     configure_catalog(app)
     configure_babel(app)
     configure_csrf(app)
+    configure_accounts(app)
     from portal.web import configure_web
 
     configure_web(app)
@@ -78,6 +79,19 @@ def configure_csrf(app: Flask) -> None:
 
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # tied to the session instead; long forms must not expire
     CSRFProtect(app)
+
+
+def configure_accounts(app: Flask) -> None:
+    from portal.accounts import Accounts
+    from portal.accounts.redact import install_redaction
+
+    install_redaction()
+    accounts = Accounts.from_config(app.config)
+    app.extensions["portal.accounts"] = accounts
+    if accounts.enabled:
+        log.info("sign-in with: %s", ", ".join(p.label for p in accounts.providers))
+    else:
+        log.info("sign-in is off (no PORTAL_OIDC_ISSUER or PORTAL_OIDC_PROVIDERS)")
 
 
 def configure_worker(app: Flask) -> None:

@@ -239,13 +239,42 @@ def demo(host: str, port: int) -> None:
     os.environ.setdefault("PORTAL_ENV", "development")
     os.environ.setdefault("PORTAL_COOKIE_SECURE", "0")
     # The sample agencies' intake hosts do not exist: deliveries go to var/delivered/ and the log instead.
-    os.environ.setdefault("PORTAL_DELIVERY_OVERRIDE", "log")
-    os.environ.setdefault("PORTAL_WORKER_IN_APP", "1")
-    app = _app()
-    click.echo(f"Serving {app.config['SERVICES']} on http://{host}:{port}/  (Ctrl+C to stop)")
-    if app.config["DELIVERY_OVERRIDE"] == "log":
-        click.echo(f"Form submissions are delivered to {app.config['DATA_DIR']}/delivered/ and the log.")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    delivery = {} if "PORTAL_DELIVERY_OVERRIDE" in os.environ else {"DELIVERY_OVERRIDE": "log"}
+    provider = _demo_sign_in(host, port)
+    stop_worker = None
+    try:
+        app = _app(**delivery)
+        click.echo(f"Serving {app.config['SERVICES']} on http://{host}:{port}/  (Ctrl+C to stop)")
+        if app.config["DELIVERY_OVERRIDE"] == "log":
+            click.echo(f"Form submissions are delivered to {app.config['DATA_DIR']}/delivered/ and the log.")
+        if not app.config["WORKER_IN_APP"]:  # the demo delivers what residents send, for as long as it runs
+            from portal.delivery.worker import start_in_app
+
+            stop_worker = start_in_app(app)
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+    finally:
+        if stop_worker is not None:
+            stop_worker.set()
+        if provider is not None:
+            provider.stop()
+
+
+def _demo_sign_in(host: str, port: int) -> Any:
+    """Sign-in for the demo: the configured provider, else the development provider on loopback, else off."""
+    from portal.accounts.dev_provider import start_development_provider, why_unavailable
+
+    if os.environ.get("PORTAL_OIDC_ISSUER") or os.environ.get("PORTAL_OIDC_PROVIDERS"):
+        return None
+    reason = why_unavailable()
+    if reason:
+        click.echo(f"Sign-in is off in this demo: the development sign-in provider needs node, and {reason}.")
+        return None
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+    origins = sorted({f"http://{shown}:{port}", f"http://127.0.0.1:{port}", f"http://localhost:{port}"})
+    provider = start_development_provider(origins)
+    os.environ.update(provider.settings())
+    click.echo(f"Sign-in works with the development provider at {provider.issuer}: any name, any password.")
+    return provider
 
 
 def _add_delivery_commands() -> None:

@@ -62,6 +62,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OIDC_SCOPES", "openid email profile phone address", str, "Scopes requested at sign-in."),
     Setting("OIDC_ACR_VALUES", "", str, "acr_values requested at sign-in, if any."),
     Setting("OIDC_NAME", "", str, "Name of the provider shown on the sign-in page."),
+    Setting("OIDC_PRIVATE_KEY_ID", "", str, "kid sent with private_key_jwt assertions, if the provider needs one."),
+    Setting("OIDC_ACR_LEVELS", "", str, "Known acr values, weakest first: a stronger one satisfies a service's acr."),
+    Setting(
+        "OIDC_PROVIDERS",
+        [],
+        _list,
+        "Several providers: names (e.g. logingov,state), each set by PORTAL_OIDC_<NAME>_ISSUER, _CLIENT_ID, ...",
+    ),
+    Setting("OIDC_TIMEOUT", 10.0, float, "Seconds to wait for the OpenID provider's endpoints."),
     Setting("SMTP_HOST", "", str, "SMTP server for receipts and email delivery; empty: emails go to the log."),
     Setting("SMTP_PORT", 587, int, "SMTP port."),
     Setting("SMTP_USER", "", str, "SMTP user name."),
@@ -100,7 +109,31 @@ def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] 
     for key, value in (overrides or {}).items():
         name = key.removeprefix("PORTAL_")
         values[name] = value
+    _overlay_providers(values, environ)
     return finish(values)
+
+
+OIDC_PROVIDER_FIELDS = (
+    "ISSUER", "CLIENT_ID", "CLIENT_SECRET", "PRIVATE_KEY", "PRIVATE_KEY_ID", "SCOPES", "ACR_VALUES", "ACR_LEVELS", "NAME"
+)
+
+
+def _overlay_providers(values: dict[str, Any], environ: Mapping[str, str]) -> None:
+    """PORTAL_OIDC_<NAME>_<FIELD> for every provider named in OIDC_PROVIDERS (explicit overrides win)."""
+    names = values.get("OIDC_PROVIDERS") or []
+    if isinstance(names, str):
+        names = values["OIDC_PROVIDERS"] = _list(names)
+    for name in names:
+        for field in OIDC_PROVIDER_FIELDS:
+            key = f"OIDC_{provider_key(name)}_{field}"
+            raw = environ.get(f"PORTAL_{key}")
+            if raw is not None and key not in values:
+                values[key] = raw
+
+
+def provider_key(name: str) -> str:
+    """'login-gov' -> 'LOGIN_GOV', as it appears in PORTAL_OIDC_LOGIN_GOV_ISSUER."""
+    return name.upper().replace("-", "_")
 
 
 def finish(values: dict[str, Any]) -> dict[str, Any]:

@@ -145,32 +145,33 @@ def reference_in(text_: str) -> str:
     return found[0]
 
 
-@dataclass
-class FakeResident:
-    id: str
-    name: str = "Maria Lopez"
-    email: str = "maria@example.com"
-    phone: str = "+1 555 010 0199"
-    address: dict[str, str] = field(
-        default_factory=lambda: {"street_address": "22 Oak Ave\nApt 3", "locality": "Riverton", "region": "WL", "postal_code": "54321"}
-    )
+SIGN_IN = {"OIDC_ISSUER": "https://id.example.test", "OIDC_CLIENT_ID": "portal", "OIDC_CLIENT_SECRET": "test"}
+MARIA = {
+    "name": "Maria Lopez",
+    "email": "maria@example.com",
+    "phone_number": "+1 555 010 0199",
+    "address": {"street_address": "22 Oak Ave", "locality": "Riverton", "region": "WL", "postal_code": "54321"},
+}
 
 
-class FakeAccounts:
-    """Stands in for portal.accounts: whoever `signed_in` names is signed in on every request."""
+def sign_in(app: Flask, client: FlaskClient, subject: str = "maria", claims: dict[str, Any] | None = None) -> int:
+    """Sign a resident in on this browser the way portal.accounts does after the provider's callback."""
+    from portal.accounts.models import utcnow
+    from portal.accounts.profile import record_sign_in
+    from portal.accounts.sessions import start_session
 
-    def __init__(self) -> None:
-        self.signed_in: FakeResident | None = None
-
-    def current_resident(self) -> FakeResident | None:
-        return self.signed_in
-
-    def sign_in_url(self, next_url: str) -> str:
-        return "/sign-in?next=" + next_url
+    db = app.extensions["portal.db"]
+    now = utcnow()
+    resident = record_sign_in(db, provider="default", subject=subject, claims=claims or MARIA, language="en", now=now)
+    token = start_session(db, resident_id=resident, provider="default", acr="", id_token="test", now=now)
+    with client.session_transaction() as session:
+        session["account"] = token
+    return resident
 
 
 def forms_app(make_app: Any, **overrides: Any) -> Flask:
-    settings = {"DELIVERY_BACKOFF_SECONDS": 0.05, "DELIVERY_BACKOFF_MAX_SECONDS": 0.2, **overrides}
+    """The test catalog's app, with sign-in configured (its provider is never called: tests sign in directly)."""
+    settings = {"DELIVERY_BACKOFF_SECONDS": 0.05, "DELIVERY_BACKOFF_MAX_SECONDS": 0.2, **SIGN_IN, **overrides}
     return make_app(FORMS, **settings)  # type: ignore[no-any-return]
 
 

@@ -7,6 +7,8 @@ import datetime as dt
 from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.accounts.models import AccountSession, Resident, SignInAttempt  # noqa: F401  (create_all sees them)
+
 from .db import Base
 
 

@@ -6,6 +6,7 @@ Everything here takes and returns plain values; the web layer decides which prog
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import secrets
 from collections.abc import Callable, Mapping
@@ -74,6 +75,19 @@ class SubmissionView:
     delivered_at: dt.datetime | None
     delivery_state: str
     events: tuple[StatusView, ...]
+
+
+def resident_key(provider: str, subject: str) -> str:
+    """How a signed-in resident's drafts and applications are found: a digest of who vouched for them and as whom."""
+    return hashlib.sha256(f"{provider}\0{subject}".encode()).hexdigest()
+
+
+def forget_resident(db: Database, key: str) -> None:
+    """A resident deleted their account: their unfinished answers go; what they sent stays with the agency's copy
+    (retention deletes it in time) but is no longer listed for anyone."""
+    with db.session() as s:
+        s.execute(delete(Progress).where(Progress.resident_id == key))
+        s.execute(update(Submission).where(Submission.resident_id == key).values(resident_id=None))
 
 
 def new_progress_id() -> str:

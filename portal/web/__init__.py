@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
-from . import api, pages, search
+from . import accounts, api, pages, search, signed_in
 from .errors import configure_errors
 from .forms import configure_forms
 from .locale import configure_locale
@@ -21,6 +21,8 @@ def configure_web(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(accounts.bp)
+    app.jinja_env.globals["account_nav"] = signed_in.account_nav
     configure_forms(app)
     configure_status_api(app)
 

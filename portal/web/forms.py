@@ -7,7 +7,7 @@ web worker can serve the next step. Every page works without JavaScript.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from flask import (
     Blueprint,
@@ -24,14 +24,16 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
+from portal.accounts import load_profile
+from portal.accounts.models import Resident
 from portal.catalog import Service
 from portal.catalog.model import Form, FormPage
 from portal.submissions import flow, store
 from portal.submissions.fields import answer_rows, answer_sections, page_view, prefill_value, raw_from_answer
-from portal.submissions.residents import accounts, current_resident, profile_of, sign_in_url
 from portal.submissions.validation import FieldError, Posted, PostedFile, validate_page
 from portal.web.context import catalog, database, pick
 from portal.web.locale import localized_route
+from portal.web.signed_in import accounts, current_account, require_sign_in, sign_in_required
 
 bp = Blueprint("forms", __name__)
 
@@ -54,15 +56,43 @@ def _today() -> dt.date:
 
 
 def _resident_id() -> str | None:
-    resident = current_resident()
-    return resident.id if resident is not None else None
+    """The signed-in resident as their drafts and applications are kept: by provider and subject, not by row id,
+    so a new account can never inherit a deleted one's applications."""
+    account = current_account()
+    if account is None:
+        return None
+    if "forms_resident" not in g:
+        with database().session() as s:
+            row = s.get(Resident, account.resident_id)
+            g.forms_resident = store.resident_key(row.provider, row.subject) if row is not None else None
+    return cast(str | None, g.forms_resident)
+
+
+def _profile() -> dict[str, Any]:
+    """The signed-in resident's profile by prefill name; the address as its parts, for the address question."""
+    account = current_account()
+    profile = load_profile(database(), account.resident_id) if account is not None else None
+    if profile is None:
+        return {}
+    return {
+        "name": profile.name,
+        "given_name": profile.given_name,
+        "family_name": profile.family_name,
+        "email": profile.email,
+        "phone": profile.phone,
+        "address": {
+            "street_address": profile.street_address,
+            "locality": profile.locality,
+            "region": profile.region,
+            "postal_code": profile.postal_code,
+        },
+    }
 
 
 def _progress(service_id: str) -> store.ProgressState | None:
     progress_id = session.get(PROGRESS_KEY, {}).get(service_id)
     progress = store.load_progress(database(), progress_id, service_id)
-    resident_id = _resident_id()
-    if progress is not None and progress.resident_id and progress.resident_id != resident_id:
+    if progress is not None and progress.resident_id and progress.resident_id != _resident_id():
         return None  # someone else signed in on this browser: their answers are not ours
     return progress
 
@@ -93,24 +123,19 @@ def _step_url(service_id: str, page: FormPage, **args: Any) -> str:
     return url_for("forms.step", service_id=service_id, page_id=page.id, **args)
 
 
-def _sign_in_page(service: Service) -> tuple[str, int]:
-    target = sign_in_url(request.full_path if request.query_string else request.path)
-    return render_template("forms/sign_in.html", service=service, sign_in_url=target), 401
-
-
 # ---- views --------------------------------------------------------------------------------------------------
 
 
 @localized_route(bp, "/services/<service_id>/apply")
-def start(service_id: str) -> Response | tuple[str, int]:
+def start(service_id: str) -> Response:
     """Start (or pick up where the resident left off: this session's answers, or a signed-in resident's draft)."""
     service, form = _form_or_404(service_id)
-    resident = current_resident()
-    if service.sign_in == "required" and resident is None:
-        return _sign_in_page(service)
+    if (must_sign_in := require_sign_in(service)) is not None:
+        return must_sign_in
+    resident_id = _resident_id()
     progress = _progress(service_id)
-    if (progress is None or progress.reference) and resident is not None:
-        progress = store.find_draft(database(), service_id, resident.id)
+    if (progress is None or progress.reference) and resident_id is not None:
+        progress = store.find_draft(database(), service_id, resident_id)
     if progress is None or progress.reference:
         _remember(service_id, None)
         return redirect(_step_url(service_id, flow.first_page(form, {})))
@@ -125,25 +150,25 @@ def start(service_id: str) -> Response | tuple[str, int]:
 def step(service_id: str, page_id: str) -> Response | str | tuple[str, int]:
     service, form = _form_or_404(service_id)
     page = flow.find_page(form, page_id) or abort(404)
-    resident = current_resident()
-    if service.sign_in == "required" and resident is None:
-        return _sign_in_page(service)
+    if (must_sign_in := require_sign_in(service)) is not None:
+        return must_sign_in
+    resident_id = _resident_id()
     progress = _progress(service_id)
     if progress is not None and progress.reference:  # sent already (back button): show what happened
         return redirect(url_for("forms.confirmation", service_id=service_id, reference=progress.reference))
     answers = progress.answers if progress else {}
     if request.method == "GET":
-        values = _values_for(page, answers, resident)
+        values = _values_for(page, answers)
         return _render_step(service, form, page, answers, values, _missing_on(form, page, answers))
     result = validate_page(form, page, _posted(), answers, g.locale, _today())
-    saving = request.form.get("action") == "save" and resident is not None
+    saving = request.form.get("action") == "save" and resident_id is not None
     if result.errors and not saving:
         return _render_step(service, form, page, answers, result.raw, result.errors)
     progress_id = store.save_answers(
         database(),
         progress_id=progress.id if progress else None,
         service_id=service_id,
-        resident_id=resident.id if resident else None,
+        resident_id=resident_id,
         answers=result.answers,
         remove=result.hidden + [e.field for e in result.errors],
         files=result.files,
@@ -160,9 +185,9 @@ def step(service_id: str, page_id: str) -> Response | str | tuple[str, int]:
     return redirect(_step_url(service_id, following))
 
 
-def _values_for(page: FormPage, answers: dict[str, Any], resident: Any) -> dict[str, Any]:
+def _values_for(page: FormPage, answers: dict[str, Any]) -> dict[str, Any]:
     """What the inputs show: the stored answer, else (first visit, signed in) the resident's profile."""
-    profile = profile_of(resident)
+    profile = _profile() if any(f.prefill for f in page.fields) else {}
     values = {}
     for f in page.fields:
         if f.id in answers:
@@ -194,7 +219,7 @@ def _render_step(
         errors=errors,
         back_url=url_for("forms.check", service_id=service.id) if change else back,
         change=change,
-        can_save=current_resident() is not None,
+        can_save=current_account() is not None,
         multipart=any(f.type == "file" for f in page.fields),
         step_number=form.pages.index(page) + 1,
         step_count=len(form.pages),
@@ -229,8 +254,8 @@ def check(service_id: str) -> Response | str:
 def _send(service: Service, form: Form, progress: store.ProgressState) -> Response:
     if request.form.get("submit_token") != progress.submit_token:
         return redirect(url_for("forms.check", service_id=service.id))  # an old tab: show the answers again
-    resident = current_resident()
-    to = flow.receipt_address(form, progress.answers, profile_of(resident))
+    resident_id = _resident_id()
+    to = flow.receipt_address(form, progress.answers, _profile() if resident_id else {})
     agency = catalog().agencies[service.agency]
     contact = catalog().contact_for(service)
     reference = store.submit(
@@ -240,7 +265,7 @@ def _send(service: Service, form: Form, progress: store.ProgressState) -> Respon
         service=service,
         form=form,
         locale=g.locale,
-        resident_id=resident.id if resident else None,
+        resident_id=resident_id,
         receipt=(lambda ref: flow.receipt(to, ref, pick(service.title).text, pick(agency.name).text, contact.phone or contact.email))
         if to
         else None,
@@ -258,7 +283,6 @@ def confirmation(service_id: str, reference: str) -> str:
     mine = reference in session.get(SENT_KEY, []) or (sub is not None and resident_id and sub.resident_id == resident_id)
     if sub is None or sub.service_id != service_id or not mine:
         abort(404)
-    resident = current_resident()
     return render_template(
         "forms/confirmation.html",
         service=service,
@@ -266,35 +290,34 @@ def confirmation(service_id: str, reference: str) -> str:
         contact=catalog().contact_for(service),
         submission=sub,
         rows=answer_rows(form, sub.answers, g.locale),
-        receipt_to=flow.receipt_address(form, sub.answers, profile_of(resident)),
-        signed_in=resident is not None,
+        receipt_to=flow.receipt_address(form, sub.answers, _profile() if resident_id else {}),
+        signed_in=resident_id is not None,
     )
 
 
 @localized_route(bp, "/services/<service_id>/saved")
-def saved(service_id: str) -> str | tuple[str, int]:
+@sign_in_required
+def saved(service_id: str) -> str:
     service, _form = _form_or_404(service_id)
-    if current_resident() is None:
-        return _sign_in_page(service)
     return render_template("forms/saved.html", service=service)
 
 
 @localized_route(bp, "/applications")
-def applications() -> Response | str | tuple[str, int]:
+def applications() -> Response | str:
     """'Your applications': what a signed-in resident sent, where it is, and what they have not finished."""
-    if accounts() is None:
+    if not accounts().enabled:
         abort(404)
-    resident = current_resident()
-    if resident is None:
-        target = sign_in_url(request.path)
-        if target:
-            return redirect(target)
-        return render_template("forms/sign_in.html", service=None, sign_in_url=None), 401
+    return _applications()
+
+
+@sign_in_required
+def _applications() -> str:
+    resident_id = _resident_id() or ""
     cat = catalog()
     return render_template(
         "forms/applications.html",
-        submissions=store.resident_submissions(database(), resident.id),
-        drafts=[d for d in store.resident_drafts(database(), resident.id) if d.service_id in cat.services],
+        submissions=store.resident_submissions(database(), resident_id),
+        drafts=[d for d in store.resident_drafts(database(), resident_id) if d.service_id in cat.services],
         services=cat.services,
     )
 

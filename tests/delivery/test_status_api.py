@@ -9,7 +9,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from portal.delivery.signatures import sign
-from tests.forms_support import SECRET, Applicant, FakeAccounts, FakeResident, forms_app
+from tests.forms_support import SECRET, Applicant, forms_app, sign_in
 
 
 def _report(client: FlaskClient, reference: str, document: dict[str, Any], *, secret: str = SECRET, at: float | None = None) -> Any:
@@ -24,9 +24,8 @@ def _report(client: FlaskClient, reference: str, document: dict[str, Any], *, se
 
 def test_signed_status_reports_reach_the_residents_applications_page(make_app: Any, secret: str) -> None:
     app = forms_app(make_app)
-    app.extensions["portal.accounts"] = accounts = FakeAccounts()
-    accounts.signed_in = FakeResident("oidc|ana")
     resident = Applicant(app.test_client())
+    sign_in(app, resident.client)
     reference = resident.apply()
     listing = resident.get("/en/applications").get_data(as_text=True)
     assert reference in listing and "Being sent to the agency" in listing

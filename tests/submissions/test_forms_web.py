@@ -15,11 +15,10 @@ from tests.forms_support import (
     PDF,
     PNG,
     Applicant,
-    FakeAccounts,
-    FakeResident,
     forms_app,
     future,
     reference_in,
+    sign_in,
     valid_permit,
 )
 
@@ -278,21 +277,21 @@ def test_check_your_answers_sends_back_to_a_step_left_unfinished(make_app: Any) 
 
 def test_prefill_from_the_signed_in_profile_drafts_and_your_applications(make_app: Any) -> None:
     app = forms_app(make_app)
-    accounts = FakeAccounts()
-    app.extensions["portal.accounts"] = accounts
-    accounts.signed_in = FakeResident("oidc|maria")
     laptop = Applicant(app.test_client())
+    sign_in(app, laptop.client)
     html = laptop.get(laptop.url("apply/about-you")).get_data(as_text=True)
     assert 'value="Maria Lopez"' in html and 'value="maria@example.com"' in html and 'value="+1 555 010 0199"' in html
     assert "Save and come back later" in html
+    assert 'href="/en/applications"' in html  # in the header, for a signed-in resident
     html = laptop.get(laptop.url("apply/address")).get_data(as_text=True)
-    assert 'value="22 Oak Ave"' in html and 'value="Apt 3"' in html and 'value="Riverton"' in html and 'value="54321"' in html
+    assert 'value="22 Oak Ave"' in html and 'value="Riverton"' in html and 'value="WL"' in html and 'value="54321"' in html
     laptop.step("about-you", valid_permit()["about-you"])
     saved = laptop.step("plate", {"plate_number": "SAVED1", "action": "save"})
     assert saved.headers["Location"].endswith("/services/permit/saved")
     assert "Your answers have been saved" in laptop.client.get(saved.headers["Location"]).get_data(as_text=True)
     # Later, on another device: the draft is there
     phone = Applicant(app.test_client())
+    sign_in(app, phone.client)
     listing = phone.get("/en/applications").get_data(as_text=True)
     assert "Not sent yet" in listing and "Apply for a parking permit" in listing
     resume = phone.get(phone.url("apply"))
@@ -302,28 +301,25 @@ def test_prefill_from_the_signed_in_profile_drafts_and_your_applications(make_ap
     reference = phone.apply({k: v for k, v in pages.items() if k not in ("about-you", "plate")})
     listing = phone.get("/en/applications").get_data(as_text=True)
     assert reference in listing and "Not sent yet" not in listing
-    # someone else on the same laptop sees nothing of Maria's
-    accounts.signed_in = FakeResident("oidc|someone-else")
+    # someone else signs in on the laptop: nothing of Maria's
+    sign_in(app, laptop.client, subject="someone-else", claims={"name": "Someone Else"})
     assert reference not in laptop.get("/en/applications").get_data(as_text=True)
     assert laptop.client.get(f"/en/services/permit/sent/{reference}").status_code == 404
 
 
 def test_your_applications_without_sign_in(make_app: Any) -> None:
-    app = forms_app(make_app)
-    assert app.test_client().get("/en/applications").status_code == 404  # no accounts module at all
-    app.extensions["portal.accounts"] = FakeAccounts()
-    response = app.test_client().get("/en/applications")
-    assert response.status_code == 302 and response.headers["Location"] == "/sign-in?next=/en/applications"
+    assert forms_app(make_app, OIDC_ISSUER="").test_client().get("/en/applications").status_code == 404  # sign-in off
+    response = forms_app(make_app).test_client().get("/en/applications")
+    assert response.status_code == 303 and response.headers["Location"] == "/auth/login?next=%2Fen%2Fapplications"
 
 
 def test_a_service_that_needs_sign_in(make_app: Any) -> None:
     app = forms_app(make_app)
     response = app.test_client().get("/en/services/secure/apply/who")
-    assert response.status_code == 401
-    assert "Sign in to continue" in response.get_data(as_text=True)
-    app.extensions["portal.accounts"] = accounts = FakeAccounts()
-    accounts.signed_in = FakeResident("oidc|ana", name="Ana")
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/auth/login?next=") and "service=secure" in response.headers["Location"]
     resident = Applicant(app.test_client(), service="secure")
+    sign_in(app, resident.client, subject="ana", claims={"name": "Ana"})
     assert 'value="Ana"' in resident.get(resident.url("apply/who")).get_data(as_text=True)
 
 

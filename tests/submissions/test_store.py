@@ -144,3 +144,25 @@ def test_status_reports_are_kept_in_order_and_repeats_are_ignored(database_url: 
     assert sub is not None and sub.status == "decided" and sub.status_note == "Approved"
     assert [e.status for e in sub.events] == ["received", "in_progress", "decided"]
     db.dispose()
+
+
+def test_a_resident_who_leaves_takes_their_drafts_and_their_list_with_them(database_url: str, tmp_path: Path) -> None:
+    db = open_database(database_url)
+    me, other = store.resident_key("default", "maria"), store.resident_key("default", "ana")
+    assert len(me) == 64 and me != other and me == store.resident_key("default", "maria")
+    draft = store.save_answers(
+        db, progress_id=None, service_id="permit", resident_id=me, answers={"full_name": "Maria"}, remove=[], files={},
+        data_dir=tmp_path, draft=True,
+    )
+    progress, token = _progress(db, tmp_path)
+    ref = store.submit(
+        db, progress_id=progress, token=token, service=forms_catalog().services["permit"],
+        form=forms_catalog().services["permit"].delivery, locale="en", resident_id=me, receipt=None,
+        give_up_after=dt.timedelta(hours=1),
+    )
+    assert [d.id for d in store.resident_drafts(db, me)] == [draft] and store.resident_drafts(db, other) == []
+    assert [s.reference for s in store.resident_submissions(db, me)] == [ref]
+    store.forget_resident(db, me)
+    assert store.resident_drafts(db, me) == [] and store.resident_submissions(db, me) == []
+    assert store.get_submission(db, ref) is not None  # still delivered to the agency
+    db.dispose()
