@@ -74,10 +74,12 @@ class NewFile:
 @dataclass
 class PageResult:
     answers: dict[str, Any]  # clean answers of the visible fields of this page
-    hidden: list[str]  # fields of this page that are not asked (show_if), whose old answers must go
+    hidden: list[str]  # fields of this page that are not asked (show_if)
     errors: list[FieldError]
     raw: dict[str, Any]  # what the resident typed, shown back in the inputs when there are errors
     files: dict[str, NewFile]
+
+    cleared: list[str] = field(default_factory=list)  # fields of this page whose stored answer must go
 
     @property
     def ok(self) -> bool:
@@ -426,7 +428,8 @@ def validate_page(
             continue
         if value is not None:
             clean[f.id] = value
-    return PageResult(clean, hidden, errors, raw, files)
+    cleared = [f.id for f in page.fields if f.id not in clean]  # not asked, left empty, or wrong
+    return PageResult(clean, hidden, errors, raw, files, cleared)
 
 
 def _raw_after_error(f: FormField, posted: Posted) -> Any:

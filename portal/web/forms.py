@@ -170,7 +170,7 @@ def step(service_id: str, page_id: str) -> Response | str | tuple[str, int]:
         service_id=service_id,
         resident_id=resident_id,
         answers=result.answers,
-        remove=result.hidden + [e.field for e in result.errors],
+        remove=result.cleared,
         files=result.files,
         data_dir=current_app.config["DATA_DIR"],
         draft=True if saving else None,
@@ -178,7 +178,7 @@ def step(service_id: str, page_id: str) -> Response | str | tuple[str, int]:
     _remember(service_id, progress_id)
     if saving:
         return redirect(url_for("forms.saved", service_id=service_id))
-    merged = {**answers, **result.answers}
+    merged = {**{k: v for k, v in answers.items() if k not in result.cleared}, **result.answers}
     following = flow.next_page(form, page, merged)
     if following is None or request.args.get("change"):
         return redirect(url_for("forms.check", service_id=service_id))

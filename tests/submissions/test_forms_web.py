@@ -335,3 +335,14 @@ def test_check_your_answers_follows_the_order_of_the_steps(make_app: Any) -> Non
     html = resident.check_page()[0].get_data(as_text=True)
     headings = re.findall(r"<h2[^>]*>([^<]+)</h2>", html)
     assert headings[:4] == ["About you", "Your vehicle", "Details", "Your address"]
+
+
+def test_an_answer_taken_back_is_forgotten(make_app: Any) -> None:
+    resident = Applicant(forms_app(make_app).test_client())
+    resident.fill(valid_permit())
+    assert "+1 555 010 0123" in resident.check_page()[0].get_data(as_text=True)
+    resident.step("about-you", {**valid_permit()["about-you"], "phone": ""}, change=1)
+    html = resident.check_page()[0].get_data(as_text=True)
+    assert "+1 555 010 0123" not in html
+    assert resident.step("details", {**valid_permit()["details"], "days": []}).status_code == 302
+    assert "Monday" not in resident.check_page()[0].get_data(as_text=True)
