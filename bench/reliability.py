@@ -82,49 +82,58 @@ def _settings(database_url: str, data_dir: Path, services: Path) -> dict[str, st
         "PORTAL_DELIVERY_LEASE_SECONDS": "3",
         "PORTAL_DELIVERY_TIMEOUT_SECONDS": "1",
         "PORTAL_WORKER_POLL_SECONDS": "0.05",
-        "PORTAL_LOG_LEVEL": "ERROR",
+        "PORTAL_LOG_LEVEL": "INFO",  # the chaos thread reads 'delivery worker ... started' to know it is working
         "PORTAL_RELOAD_INTERVAL": "0",
     }
 
 
 class Workers:
-    """Keeps `count` worker processes running; a chaos thread kills one with SIGKILL every few seconds."""
+    """Keeps `count` worker processes running, and kills each with SIGKILL a random 'between' seconds after it
+    started working (not while it is still starting: on a busy machine that alone could starve the outbox)."""
 
-    def __init__(self, count: int, env: dict[str, str], log: Path, kill_between: tuple[float, float]) -> None:
-        self.count, self.env, self.log, self.kill_between = count, env, log, kill_between
-        self.procs: list[subprocess.Popen[bytes]] = []
+    def __init__(self, count: int, env: dict[str, str], folder: Path, kill_between: tuple[float, float]) -> None:
+        self.count, self.env, self.folder, self.kill_between = count, env, folder, kill_between
+        self.procs: list[tuple[subprocess.Popen[bytes], Path]] = []
+        self.deadlines: dict[int, float] = {}
         self.kills = 0
+        self.started = 0
         self.chaos = threading.Event()
         self._lock = threading.Lock()
 
-    def _start_one(self) -> subprocess.Popen[bytes]:
-        with self.log.open("ab") as out:
-            return subprocess.Popen([sys.executable, "-m", "portal", "worker"], env=self.env, stdout=out, stderr=out)
+    def _start_one(self) -> None:
+        self.started += 1
+        log = self.folder / f"worker-{self.started}.log"
+        with log.open("ab") as out:
+            proc = subprocess.Popen([sys.executable, "-m", "portal", "worker"], env=self.env, stdout=out, stderr=out)
+        self.procs.append((proc, log))
 
     def keep_running(self) -> None:
         with self._lock:
-            self.procs = [p for p in self.procs if p.poll() is None]
+            self.procs = [(p, log) for p, log in self.procs if p.poll() is None]
             while len(self.procs) < self.count:
-                self.procs.append(self._start_one())
+                self._start_one()
 
     def chaos_loop(self) -> None:
-        while not self.chaos.wait(random.uniform(*self.kill_between)):
+        while not self.chaos.wait(0.05):
+            now = time.monotonic()
             with self._lock:
-                alive = [p for p in self.procs if p.poll() is None]
-                if alive:
-                    victim = random.choice(alive)
-                    victim.send_signal(signal.SIGKILL)
-                    victim.wait()
-                    self.kills += 1
+                for proc, log in self.procs:
+                    if proc.pid not in self.deadlines:
+                        if b"started" in log.read_bytes()[:4000]:  # its first log line: working from now on
+                            self.deadlines[proc.pid] = now + random.uniform(*self.kill_between)
+                    elif now >= self.deadlines[proc.pid] and proc.poll() is None:
+                        proc.send_signal(signal.SIGKILL)
+                        proc.wait()
+                        self.kills += 1
             self.keep_running()
 
     def stop(self) -> None:
         self.chaos.set()
         with self._lock:
-            for p in self.procs:
+            for p, _log in self.procs:
                 if p.poll() is None:
                     p.send_signal(signal.SIGTERM)
-            for p in self.procs:
+            for p, _log in self.procs:
                 try:
                     p.wait(10)
                 except subprocess.TimeoutExpired:
@@ -199,14 +208,14 @@ def main() -> int:
         )
     workers_wanted = args.workers or (1 if database_url.startswith("sqlite") else 3)
     env = {**os.environ, **_settings(database_url, work / "var", services), SECRET_ENV: secret}
-    app = create_app({**{k.removeprefix("PORTAL_"): v for k, v in _settings(database_url, work / "var", services).items()},
-                      "RELOAD_INTERVAL": 0, "TESTING": True})
+    in_bench = {k.removeprefix("PORTAL_"): v for k, v in _settings(database_url, work / "var", services).items()}
+    app = create_app({**in_bench, "LOG_LEVEL": "WARNING", "RELOAD_INTERVAL": 0, "TESTING": True})
     db = app.extensions["portal.db"]
 
     print(f"bench: {args.forms} forms, receiver failing {args.fail_rate:.0%}, {workers_wanted} worker(s) killed every "
           f"{args.kill_every[0]:g}-{args.kill_every[1]:g} s, {'PostgreSQL' if schema else 'SQLite'}; work dir {work}", flush=True)
     began = time.monotonic()
-    workers = Workers(workers_wanted, env, work / "workers.log", (args.kill_every[0], args.kill_every[1]))
+    workers = Workers(workers_wanted, env, work, (args.kill_every[0], args.kill_every[1]))
     workers.keep_running()
     chaos = threading.Thread(target=workers.chaos_loop, daemon=True)
     chaos.start()
@@ -248,7 +257,7 @@ def main() -> int:
     duplicated = sum(len(keys) - 1 for keys in keys_by_resident.values()) + len(set(unique) - references)
     per_key = Counter(r.key for r in receiver.received)
     attempts = sum(e.attempts for e in outbox.list_entries(db, limit=10 * len(sent)) if e.channel == "agency")
-    print(f"  {workers.kills} worker(s) killed with SIGKILL; {attempts} delivery attempts; "
+    print(f"  {workers.kills} worker(s) killed with SIGKILL at work; {attempts} delivery attempts; "
           f"{len(receiver.received)} requests stored by the receiver, {sum(n - 1 for n in per_key.values())} of them "
           f"repeats dropped by de-duplication; agency outbox {outbox.counts(db, 'agency')}")
     print(f"delivered {delivered} / lost {lost} / duplicated {duplicated}   (target {len(sent)} / 0 / 0) in {elapsed:.1f} s")
