@@ -28,6 +28,7 @@ def make_app(overrides: dict[str, Any] | None = None) -> Flask:
     from portal.web import configure_web
 
     configure_web(app)
+    configure_worker(app)
     return app
 
 
@@ -91,3 +92,11 @@ def configure_accounts(app: Flask) -> None:
         log.info("sign-in with: %s", ", ".join(p.label for p in accounts.providers))
     else:
         log.info("sign-in is off (no PORTAL_OIDC_ISSUER or PORTAL_OIDC_PROVIDERS)")
+
+
+def configure_worker(app: Flask) -> None:
+    """Development only: deliver submissions from a thread of the web process (production runs `portal worker`)."""
+    if app.config["WORKER_IN_APP"]:
+        from portal.delivery.worker import start_in_app
+
+        app.extensions["portal.worker_stop"] = start_in_app(app)

@@ -238,12 +238,23 @@ def demo(host: str, port: int) -> None:
     """Run the portal for local use on the sample catalog (development settings)."""
     os.environ.setdefault("PORTAL_ENV", "development")
     os.environ.setdefault("PORTAL_COOKIE_SECURE", "0")
+    # The sample agencies' intake hosts do not exist: deliveries go to var/delivered/ and the log instead.
+    delivery = {} if "PORTAL_DELIVERY_OVERRIDE" in os.environ else {"DELIVERY_OVERRIDE": "log"}
     provider = _demo_sign_in(host, port)
+    stop_worker = None
     try:
-        app = _app()
+        app = _app(**delivery)
         click.echo(f"Serving {app.config['SERVICES']} on http://{host}:{port}/  (Ctrl+C to stop)")
+        if app.config["DELIVERY_OVERRIDE"] == "log":
+            click.echo(f"Form submissions are delivered to {app.config['DATA_DIR']}/delivered/ and the log.")
+        if not app.config["WORKER_IN_APP"]:  # the demo delivers what residents send, for as long as it runs
+            from portal.delivery.worker import start_in_app
+
+            stop_worker = start_in_app(app)
         app.run(host=host, port=port, threaded=True, use_reloader=False)
     finally:
+        if stop_worker is not None:
+            stop_worker.set()
         if provider is not None:
             provider.stop()
 
@@ -264,6 +275,16 @@ def _demo_sign_in(host: str, port: int) -> Any:
     os.environ.update(provider.settings())
     click.echo(f"Sign-in works with the development provider at {provider.issuer}: any name, any password.")
     return provider
+
+
+def _add_delivery_commands() -> None:
+    from portal.delivery.cli import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_delivery_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,3 +20,6 @@ class StartClick(Base):
     service_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+from portal.submissions import models as _submissions  # noqa: E402,F401  (hosted forms, outbox)
