@@ -7,7 +7,11 @@ import datetime as dt
 from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.search.models import SearchClickCount, SearchQueryCount
+
 from .db import Base
+
+__all__ = ["Base", "SearchClickCount", "SearchQueryCount", "StartClick"]
 
 
 class StartClick(Base):
@@ -18,3 +22,4 @@ class StartClick(Base):
     service_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+

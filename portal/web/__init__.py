@@ -19,6 +19,7 @@ def configure_web(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(search.api_bp)
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -1,0 +1,173 @@
+"""Text -> index terms, per language, chosen from the locale tag alone.
+
+Every language: case folding and accent folding (so `numero` finds `numéro`), folding *before* stemming so a word
+typed with or without its accents stems alike. Languages Whoosh has a Snowball stemmer for (en es fr de ru ar ...)
+are stemmed and lose their stop words; Chinese, Japanese and Korean text (in any locale) becomes overlapping
+character bigrams; every other language is folded and split on word boundaries. A new locale needs no code.
+
+Two term flavours: `terms()` (stemmed, stop words out: for ranking) and `words()` (folded but unstemmed: for typo
+correction and "did you mean", whose suggestions must be real words).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from whoosh.lang import NoStemmer, NoStopWords, stemmer_for_language, stopwords_for_language
+
+# Bump whenever terms change for the same text: every index built with another version is rebuilt.
+ANALYZER_VERSION = 3
+
+CJK_LANGUAGES = frozenset({"zh", "ja", "ko", "yue"})
+
+_CJK = (
+    "\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\u1100-\u11ff\u3130-\u318f"
+)
+_TOKEN = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[^\W_{_CJK}]+)")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+_KEEP_MARKS = {"\u3099", "\u309a"}  # kana voicing marks are letters' identity, not accents
+_SPECIAL_FOLDS = str.maketrans(
+    {"đ": "d", "ø": "o", "ł": "l", "æ": "ae", "œ": "oe", "ı": "i", "þ": "th", "ð": "d"}
+)
+
+# Question and filler words residents type that say nothing about the service they want. Languages not listed
+# still get Whoosh's stop words (if any); these only sharpen the ones we know.
+QUESTION_WORDS: dict[str, str] = {
+    "en": "how what whats where when why who which can could would do does did i im ive me my we get got need "
+    "want wanna please find help tell know much many there anyone someone",
+    "es": "como cómo que qué donde dónde cuando cuándo cual cuál cuales cuáles quien quién puedo puede pueden "
+    "necesito quiero quisiera saber hacer hago obtener conseguir ayuda favor mi mis yo tengo hay",
+    "fr": "comment où ou quand pourquoi quel quelle quels quelles qui quoi est-ce puis peux peut pouvez dois doit "
+    "faut faire savoir si je j mon ma mes obtenir besoin veux voudrais aide svp il y a",
+    "de": "wie was wo wann warum wer welche welcher kann können muss ich mein meine brauche",
+    "pt": "como que onde quando porque qual quais quem posso preciso quero meu minha",
+    "it": "come cosa dove quando perché quale quali chi posso devo voglio mio mia",
+}
+
+
+def language_of(locale: str) -> str:
+    """The language subtag: zh-Hans -> zh, pt-BR -> pt."""
+    return locale.replace("_", "-").split("-")[0].lower()
+
+
+def fold(text: str) -> str:
+    """Case and accent folding: 'Numéro ÉTÉ Đơn' -> 'numero ete don'. Leaves CJK, Arabic letters and kana intact."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(c for c in decomposed if c in _KEEP_MARKS or not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", stripped).translate(_SPECIAL_FOLDS)
+
+
+@dataclass
+class Analyzer:
+    """The analysis for one language. Cheap to call repeatedly: each distinct word is processed once."""
+
+    language: str
+    stem: Callable[[str], str] | None
+    stopwords: frozenset[str]
+    cjk: bool
+    _cache: dict[str, str | None] = field(default_factory=dict, repr=False)
+
+    def words(self, text: str, *, keep_stopwords: bool = False) -> list[str]:
+        """Folded, unstemmed words (CJK runs stay whole); stop words out unless asked."""
+        out = []
+        for match in _TOKEN.finditer(fold(text)):
+            word = match.group()
+            if match.lastgroup == "word" and not keep_stopwords and word in self.stopwords:
+                continue
+            out.append(word)
+        return out
+
+    def terms(self, text: str, *, index: bool = False) -> list[str]:
+        """Index terms in order. With index=True, CJK runs also yield single characters (so a one-character query
+        finds them); queries use bigrams only, which are far more precise."""
+        out: list[str] = []
+        for match in _TOKEN.finditer(fold(text)):
+            if match.lastgroup == "cjk":
+                out.extend(cjk_grams(match.group(), unigrams=index))
+            else:
+                term = self.term(match.group())
+                if term:
+                    out.append(term)
+        return out
+
+    def term(self, word: str) -> str | None:
+        """One folded word -> its index term, or None for a stop word."""
+        cache = self._cache
+        if word in cache:
+            return cache[word]
+        result = (
+            None
+            if word in self.stopwords or (len(word) == 1 and not word.isdigit())
+            else self.stem_word(word)
+        )
+        if len(cache) > 200_000:
+            cache.clear()
+        cache[word] = result
+        return result
+
+    def stem_word(self, word: str) -> str:
+        """The stem of a folded word, stop word or not."""
+        if self.stem is None or word.isdigit():
+            return word
+        return self.stem(word) or word
+
+    def __getstate__(self) -> dict[str, str]:
+        return {"language": self.language}  # rebuilt from the language on unpickling, cache and all
+
+    def __setstate__(self, state: dict[str, str]) -> None:
+        other = analyzer_for(state["language"])
+        self.__dict__.update(other.__dict__, _cache={})
+
+
+def is_cjk(word: str) -> bool:
+    return bool(_CJK_CHAR.match(word))
+
+
+def cjk_grams(run: str, *, unigrams: bool) -> Iterator[str]:
+    if len(run) == 1:
+        yield run
+        return
+    for i in range(len(run) - 1):
+        yield run[i : i + 2]
+    if unigrams:
+        yield from run
+
+
+@lru_cache(maxsize=64)
+def analyzer_for(locale: str) -> Analyzer:
+    """The analyzer for a BCP 47 locale tag, from its language subtag alone."""
+    language = language_of(locale)
+    cjk = language in CJK_LANGUAGES
+    stem: Callable[[str], str] | None = None
+    stopwords: set[str] = set()
+    if not cjk:
+        try:
+            stem = stemmer_for_language(language)
+        except NoStemmer:
+            stem = None
+        with contextlib.suppress(NoStopWords):
+            stopwords.update(stopwords_for_language(language))
+    stopwords.update(QUESTION_WORDS.get(language, "").split())
+    folded: set[str] = set()
+    for word in stopwords:
+        folded.add(fold(word))
+        folded.update(m.group() for m in _TOKEN.finditer(fold(word)))  # "est-ce" -> "est", "ce"
+    return Analyzer(language=language, stem=stem, stopwords=frozenset(folded), cjk=cjk)
+
+
+def describe(locale: str) -> str:
+    """How a locale's text is analyzed, for logs and `portal index`."""
+    a = analyzer_for(locale)
+    if a.cjk:
+        return "character bigrams"
+    parts = ["folding"]
+    if a.stem is not None:
+        parts.append("Snowball stemming")
+    if a.stopwords:
+        parts.append(f"{len(a.stopwords)} stop words")
+    return ", ".join(parts)
