@@ -50,6 +50,18 @@ QUESTION_WORDS: dict[str, str] = {
 }
 
 
+# Words of the task rather than of the service ("apply", "renew", "form"): residents type them with the words that
+# matter, and almost every title has one. They still match, with half the weight.
+TASK_WORDS: dict[str, str] = {
+    "en": "apply application applications applying get getting renew renewal renewing replace replacement request "
+    "check find register registration book change update report cancel form forms online service services",
+    "es": "solicitar solicitud solicitudes obtener renovar renovacion reemplazar pedir cambiar registrar "
+    "registro formulario formularios servicio servicios linea",
+    "fr": "demande demandes demander faire obtenir renouveler renouvellement remplacer remplacement changer "
+    "inscrire inscription formulaire formulaires service services ligne",
+}
+
+
 def language_of(locale: str) -> str:
     """The language subtag: zh-Hans -> zh, pt-BR -> pt."""
     return locale.replace("_", "-").split("-")[0].lower()
@@ -70,6 +82,7 @@ class Analyzer:
     stem: Callable[[str], str] | None
     stopwords: frozenset[str]
     cjk: bool
+    task_words: frozenset[str] = frozenset()
     _cache: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     def words(self, text: str, *, keep_stopwords: bool = False) -> list[str]:
@@ -157,7 +170,8 @@ def analyzer_for(locale: str) -> Analyzer:
     for word in stopwords:
         folded.add(fold(word))
         folded.update(m.group() for m in _TOKEN.finditer(fold(word)))  # "est-ce" -> "est", "ce"
-    return Analyzer(language=language, stem=stem, stopwords=frozenset(folded), cjk=cjk)
+    task = frozenset(fold(w) for w in TASK_WORDS.get(language, "").split())
+    return Analyzer(language=language, stem=stem, stopwords=frozenset(folded), cjk=cjk, task_words=task)
 
 
 def describe(locale: str) -> str:

@@ -36,7 +36,7 @@ from portal.catalog import Catalog
 
 from .analysis import ANALYZER_VERSION
 from .documents import Document, all_documents, documents_for, fingerprint
-from .schema import SCHEMA_VERSION, schema_for
+from .schema import SCHEMA_VERSION, average_lengths, schema_for
 
 log = logging.getLogger(__name__)
 
@@ -262,7 +262,7 @@ def write_locales(target: Path, by_locale: dict[str, list[Document]], *, process
             write_locale(target / locale, locale, docs)
         return
     # Largest first, so the last process to finish is not the one that started the biggest locale last.
-    order = sorted(by_locale, key=lambda loc: -sum(len(p[0]) for d in by_locale[loc] for p in d.parts))
+    order = sorted(by_locale, key=lambda loc: -sum(len(text) for d in by_locale[loc] for _, text in d.parts))
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         futures = [pool.submit(write_locale, target / loc, loc, by_locale[loc]) for loc in order]
         for future in futures:
@@ -272,7 +272,7 @@ def write_locales(target: Path, by_locale: dict[str, list[Document]], *, process
 def write_locale(path: Path, locale: str, docs: list[Document]) -> int:
     """One locale's index from scratch: a single segment."""
     path.mkdir(parents=True, exist_ok=True)
-    ix = whoosh_index.create_in(str(path), schema_for(locale))
+    ix = whoosh_index.create_in(str(path), schema_for(locale, average_lengths(d.parts for d in docs)))
     writer = ix.writer(limitmb=256, codec=_codec())
     try:
         for doc in docs:

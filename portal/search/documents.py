@@ -9,8 +9,6 @@ from dataclasses import dataclass
 
 from portal.catalog import Catalog, Service
 
-from .schema import vocabulary, weighted_parts
-
 _LINK = re.compile(r"\]\([^)]*\)|https?://\S+")
 
 
@@ -18,11 +16,10 @@ _LINK = re.compile(r"\]\([^)]*\)|https?://\S+")
 class Document:
     service_id: str
     locale: str
-    parts: tuple[tuple[str, float], ...]  # (text, weight)
-    words: tuple[str, ...]  # unstemmed vocabulary
+    parts: tuple[tuple[str, str], ...]  # (part name, text); weights and normalization are the schema's
 
     def fields(self) -> dict[str, object]:
-        return {"id": self.service_id, "text": list(self.parts), "words": list(self.words)}
+        return {"id": self.service_id, "text": list(self.parts), "words": list(self.parts)}
 
 
 def documents_for(catalog: Catalog, service: Service) -> list[Document]:
@@ -43,16 +40,15 @@ def documents_for(catalog: Catalog, service: Service) -> list[Document]:
             if e in catalog.life_events
         ]
         keywords = " ; ".join(service.keywords.values.get(locale, ()))
-        named = [
+        parts = (
             ("title", service.title.values.get(locale, "")),
             ("keywords", keywords),
             ("summary", service.summary.values.get(locale, "")),
             ("agency", f"{agency_name} {agency.acronym}".strip()),
             ("topics", " ; ".join(topics)),
             ("description", _LINK.sub(" ", service.description.values.get(locale, ""))),
-        ]
-        words = vocabulary(locale, [text for name, text in named if name != "description"])
-        docs.append(Document(service.id, locale, tuple(weighted_parts(named)), tuple(words)))
+        )
+        docs.append(Document(service.id, locale, tuple((name, text) for name, text in parts if text)))
     return docs
 
 
@@ -67,7 +63,5 @@ def all_documents(catalog: Catalog) -> dict[str, list[Document]]:
 
 def fingerprint(docs: list[Document]) -> str:
     """Identifies what the index holds for one service, to re-index only the services that changed."""
-    payload = json.dumps(
-        [[d.locale, d.parts, d.words] for d in docs], ensure_ascii=False, separators=(",", ":")
-    )
+    payload = json.dumps([[d.locale, d.parts] for d in docs], ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha1(payload.encode("utf-8"), usedforsecurity=False).hexdigest()[:16]

@@ -25,8 +25,7 @@ from .build import Manifest, builds_dir, read_manifest
 
 log = logging.getLogger(__name__)
 
-K1 = 1.2
-B = 0.5
+K1 = 1.2  # BM25 saturation; length normalization is already in the stored weights (see schema)
 TERM_CACHE_POSTINGS = 2_000_000  # per locale: about 16 MB of scores
 
 
@@ -45,10 +44,8 @@ class LocaleIndex:
     analyzer: Analyzer
     reader: Any  # whoosh IndexReader, open for the life of the snapshot
     ids: list[str | None]  # docnum -> service id (None: deleted)
-    lengths: array
-    avg_length: float
     doc_count: int
-    _cache: OrderedDict[str, Postings] = field(default_factory=OrderedDict)
+    _cache: OrderedDict[tuple[str, str], Postings] = field(default_factory=OrderedDict)
     _cached: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -60,43 +57,41 @@ class LocaleIndex:
         ids: list[str | None] = [None] * total
         for docnum, stored in reader.iter_docs():
             ids[docnum] = stored["id"]
-        lengths = array("f", (float(reader.doc_field_length(d, "text", 0) or 0) for d in range(total)))
         live = sum(1 for i in ids if i is not None)
-        avg = (sum(lengths) / total) if total else 1.0
-        return cls(locale, analyzer_for(locale), reader, ids, lengths, avg or 1.0, live)
+        return cls(locale, analyzer_for(locale), reader, ids, live)
 
     def doc_frequency(self, term: str) -> int:
-        cached = self._cache.get(term)
+        cached = self._cache.get(("text", term))
         if cached is not None:
             return len(cached)
         return int(self.reader.doc_frequency("text", term))
 
-    def postings(self, term: str) -> Postings:
+    def postings(self, term: str, fieldname: str = "text") -> Postings:
+        """BM25F scores of a stemmed term ("text") or of an exact, unstemmed word ("words")."""
+        key = (fieldname, term)
         with self._lock:
-            cached = self._cache.get(term)
+            cached = self._cache.get(key)
             if cached is not None:
-                self._cache.move_to_end(term)
+                self._cache.move_to_end(key)
                 return cached
-        postings = self._score(term)
+        postings = self._score(fieldname, term)
         with self._lock:
-            self._cache[term] = postings
+            self._cache[key] = postings
             self._cached += len(postings)
             while self._cached > TERM_CACHE_POSTINGS and len(self._cache) > 1:
                 _, old = self._cache.popitem(last=False)
                 self._cached -= len(old)
         return postings
 
-    def _score(self, term: str) -> Postings:
-        docs, weights = read_postings(self.reader, "text", term)
-        ids, lengths = self.ids, self.lengths
+    def _score(self, fieldname: str, term: str) -> Postings:
+        docs, weights = read_postings(self.reader, fieldname, term)
+        ids = self.ids
         live = [(d, w) for d, w in zip(docs, weights, strict=True) if ids[d] is not None]
         n = len(live)
         if not n:
             return Postings(array("i"), array("f"))
         idf = math.log(1.0 + (self.doc_count - n + 0.5) / (n + 0.5))
-        norm = K1 * (1.0 - B)
-        per_length = K1 * B / self.avg_length
-        scores = array("f", (idf * w * (K1 + 1.0) / (w + norm + per_length * lengths[d]) for d, w in live))
+        scores = array("f", (idf * w * (K1 + 1.0) / (w + K1) for _, w in live))
         return Postings(array("i", (d for d, _ in live)), scores)
 
     # The unstemmed vocabulary: typo correction and suggestions.

@@ -1,16 +1,18 @@
-"""The Whoosh schema of one locale's index.
+"""The Whoosh schema of one locale's index: BM25F folded into the stored term weights.
 
-One weighted field carries the ranking: each part of a service (title, keywords, summary, ...) adds its terms with
-its own weight, so a term's stored weight is the BM25F weighted term frequency (title counts 5x a description
-word, keywords 3x, ...). One field instead of six makes every query read one posting list per word, which is what
-keeps a query over 10,000 services fast in pure Python. A second field keeps the unstemmed words residents could
-have meant, for typo tolerance and "Did you mean".
+A service's parts (title, keywords, summary, agency, topics, description) go into one field. Each occurrence of a
+term adds its part's weight, normalized by that part's length against the part's average in the collection
+(BM25F: a word in a short title counts more than the same word in a long one, and a long description does not
+dilute a title match). Queries then only saturate the stored weight and multiply by the term's idf. One field
+instead of six means one posting list per query word, which is what keeps a query over 10,000 services fast in
+pure Python. A second field keeps the unstemmed words (stop words included), for typo tolerance, "Did you mean",
+autocomplete and the small weight a typed stop word adds where it appears verbatim.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from whoosh import fields, formats
@@ -18,7 +20,7 @@ from whoosh.system import pack_uint
 
 from .analysis import analyzer_for, is_cjk
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 
 # How much a word counts depending on where it appears. Title > keywords > summary > agency > topics > description.
 WEIGHTS = {
@@ -29,21 +31,36 @@ WEIGHTS = {
     "topics": 1.0,
     "description": 1.0,
 }
+LENGTH_NORMALIZATION = 0.75  # BM25's b, per part
+WORD_PARTS = frozenset(WEIGHTS) - {"description"}  # the vocabulary: what a resident reads in a result
+
+Parts = Sequence[tuple[str, str]]  # (part name, text)
+
+
+def part_weights(parts: Parts, averages: Mapping[str, float]) -> Iterator[tuple[str, float]]:
+    """(text, weight of each word in it): the part's weight over its normalized length (characters, which works
+    for every script)."""
+    b = LENGTH_NORMALIZATION
+    for name, text in parts:
+        if text:
+            average = averages.get(name) or float(len(text)) or 1.0
+            yield text, WEIGHTS[name] / (1.0 - b + b * len(text) / average)
 
 
 class WeightedText(fields.TEXT):
-    """Indexes [(text, weight), ...]: each term's weight is the sum of the weights of its occurrences."""
+    """Stemmed terms; a term's stored weight is its BM25F weighted, length-normalized frequency."""
 
-    def __init__(self, locale: str) -> None:
+    def __init__(self, locale: str, averages: Mapping[str, float]) -> None:
         super().__init__(phrase=False)
         self.locale = locale
+        self.averages = dict(averages)
         self.format = formats.Frequency()
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         analyzer = analyzer_for(self.locale)
         weights: dict[str, float] = defaultdict(float)
         freqs: Counter[str] = Counter()
-        for text, weight in value:
+        for text, weight in part_weights(value, self.averages):
             for term in analyzer.terms(text, index=True):
                 weights[term] += weight
                 freqs[term] += 1
@@ -51,37 +68,43 @@ class WeightedText(fields.TEXT):
             yield term.encode("utf-8"), freq, weights[term], pack_uint(freq)
 
 
-class WordSet(fields.KEYWORD):
-    """Indexes a list of already folded words as they are (no stemming): the vocabulary for typo correction."""
+class WeightedWords(fields.KEYWORD):
+    """Folded, unstemmed words (no CJK runs) from every part but the description, weighted the same way."""
 
-    def __init__(self) -> None:
+    def __init__(self, locale: str, averages: Mapping[str, float]) -> None:
         super().__init__(scorable=False, lowercase=False, commas=False)
-        self.format = formats.Existence()
+        self.locale = locale
+        self.averages = dict(averages)
+        self.format = formats.Frequency()
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
-        for word in set(value):
-            yield word.encode("utf-8"), 1, 1.0, b""
+        analyzer = analyzer_for(self.locale)
+        weights: dict[str, float] = defaultdict(float)
+        parts = [(name, text) for name, text in value if name in WORD_PARTS]
+        for text, weight in part_weights(parts, self.averages):
+            for word in analyzer.words(text, keep_stopwords=True):
+                if not is_cjk(word) and (len(word) >= 2 or word.isdigit()):
+                    weights[word] += weight
+        for word, weight in weights.items():
+            yield word.encode("utf-8"), 1, weight, pack_uint(1)
 
 
-def schema_for(locale: str) -> fields.Schema:
+def schema_for(locale: str, averages: Mapping[str, float]) -> fields.Schema:
+    """`averages`: the average length of each part in this locale's documents (kept in the index, so services
+    re-indexed later are weighed like the rest)."""
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
-        text=WeightedText(locale),
-        words=WordSet(),
+        text=WeightedText(locale, averages),
+        words=WeightedWords(locale, averages),
     )
 
 
-def weighted_parts(parts: Iterable[tuple[str, str]]) -> list[tuple[str, float]]:
-    """[(part name, text)] -> [(text, weight)], skipping empty text."""
-    return [(text, WEIGHTS[name]) for name, text in parts if text]
-
-
-def vocabulary(locale: str, texts: Sequence[str]) -> list[str]:
-    """Unstemmed words worth suggesting: folded, no stop words, no digits, at least 3 letters."""
-    analyzer = analyzer_for(locale)
-    seen: dict[str, None] = {}
-    for text in texts:
-        for word in analyzer.words(text):
-            if len(word) >= 3 and not word.isdigit() and not is_cjk(word):
-                seen.setdefault(word)
-    return list(seen)
+def average_lengths(documents: Iterable[Parts]) -> dict[str, float]:
+    totals: dict[str, float] = defaultdict(float)
+    counts: Counter[str] = Counter()
+    for parts in documents:
+        for name, text in parts:
+            if text:
+                totals[name] += len(text)
+                counts[name] += 1
+    return {name: totals[name] / counts[name] for name in totals}
