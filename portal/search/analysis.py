@@ -14,14 +14,14 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from whoosh.lang import NoStemmer, NoStopWords, stemmer_for_language, stopwords_for_language
 
 # Bump whenever terms change for the same text: every index built with another version is rebuilt.
-ANALYZER_VERSION = 3
+ANALYZER_VERSION = 4
 
 CJK_LANGUAGES = frozenset({"zh", "ja", "ko", "yue"})
 
@@ -67,11 +67,28 @@ def language_of(locale: str) -> str:
     return locale.replace("_", "-").split("-")[0].lower()
 
 
+class _FoldTable(dict[int, str]):
+    """Each character's folded form, worked out the first time it is seen (str.translate then runs at C speed)."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if char in _KEEP_MARKS:
+            folded = char
+        else:
+            decomposed = unicodedata.normalize("NFKD", char)
+            stripped = "".join(c for c in decomposed if c in _KEEP_MARKS or not unicodedata.combining(c))
+            folded = unicodedata.normalize("NFC", stripped).translate(_SPECIAL_FOLDS)
+        self[code] = folded
+        return folded
+
+
+_FOLDS = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Case and accent folding: 'Numéro ÉTÉ Đơn' -> 'numero ete don'. Leaves CJK, Arabic letters and kana intact."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(c for c in decomposed if c in _KEEP_MARKS or not unicodedata.combining(c))
-    return unicodedata.normalize("NFC", stripped).translate(_SPECIAL_FOLDS)
+    lowered = text.casefold()
+    return lowered if lowered.isascii() else unicodedata.normalize("NFC", lowered.translate(_FOLDS))
 
 
 @dataclass
@@ -87,25 +104,22 @@ class Analyzer:
 
     def words(self, text: str, *, keep_stopwords: bool = False) -> list[str]:
         """Folded, unstemmed words (CJK runs stay whole); stop words out unless asked."""
-        out = []
-        for match in _TOKEN.finditer(fold(text)):
-            word = match.group()
-            if match.lastgroup == "word" and not keep_stopwords and word in self.stopwords:
-                continue
-            out.append(word)
-        return out
+        if keep_stopwords:
+            return [word for _, word in tokens(text)]
+        stop = self.stopwords
+        return [word for cjk, word in tokens(text) if cjk or word not in stop]
 
-    def terms(self, text: str, *, index: bool = False) -> list[str]:
-        """Index terms in order. With index=True, CJK runs also yield single characters (so a one-character query
-        finds them); queries use bigrams only, which are far more precise."""
+    def terms(self, text: str) -> list[str]:
+        """Index terms in order: stems, and character bigrams for CJK runs."""
         out: list[str] = []
-        for match in _TOKEN.finditer(fold(text)):
-            if match.lastgroup == "cjk":
-                out.extend(cjk_grams(match.group(), unigrams=index))
-            else:
-                term = self.term(match.group())
-                if term:
-                    out.append(term)
+        cache = self._cache
+        for cjk, word in tokens(text):
+            if cjk:
+                out.extend(cjk_grams(word))
+                continue
+            term = cache[word] if word in cache else self.term(word)
+            if term:
+                out.append(term)
         return out
 
     def term(self, word: str) -> str | None:
@@ -141,14 +155,26 @@ def is_cjk(word: str) -> bool:
     return bool(_CJK_CHAR.match(word))
 
 
-def cjk_grams(run: str, *, unigrams: bool) -> Iterator[str]:
+def cjk_grams(run: str) -> list[str]:
+    """Overlapping character bigrams; a lone character stands for itself."""
     if len(run) == 1:
-        yield run
-        return
-    for i in range(len(run) - 1):
-        yield run[i : i + 2]
-    if unigrams:
-        yield from run
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+_recent: dict[str, list[tuple[bool, str]]] = {}
+
+
+def tokens(text: str) -> list[tuple[bool, str]]:
+    """(is a CJK run, folded word) in order. The last few texts are remembered: indexing analyzes each part of a
+    document twice (stemmed terms, then the words themselves)."""
+    found = _recent.get(text)
+    if found is None:
+        found = [(m.lastgroup == "cjk", m.group()) for m in _TOKEN.finditer(fold(text))]
+        if len(_recent) >= 64:
+            _recent.clear()
+        _recent[text] = found
+    return found
 
 
 @lru_cache(maxsize=64)

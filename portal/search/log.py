@@ -29,7 +29,7 @@ from .models import QUERY_CHARS, SearchClickCount, SearchQueryCount
 log = logging.getLogger(__name__)
 
 _EMAIL = re.compile(r"\S+@\S+")
-_NUMBER = re.compile(r"\d[\d\s().\-/]{3,}\d")  # five or more digits, however separated
+_NUMBER = re.compile(r"\d[\d\s().\-/]{3,}\d")  # digits with separators: case, phone, social security numbers
 _SPACES = re.compile(r"\s+")
 
 QueryKey = tuple[dt.date, str, str]
@@ -39,8 +39,16 @@ ClickKey = tuple[dt.date, str, str, str]
 def log_text(query: str) -> str:
     """The form of a query that is counted: no personal data, lowercased, at most 100 characters."""
     text = _EMAIL.sub("[email]", query)
-    text = _NUMBER.sub(lambda m: "[number]" if sum(c.isdigit() for c in m.group()) >= 5 else m.group(), text)
+    text = _NUMBER.sub(_redact_number, text)
     return _SPACES.sub(" ", text).strip().casefold()[:QUERY_CHARS].strip()
+
+
+def _redact_number(match: re.Match[str]) -> str:
+    """Five digits or more written together (2024-000123), or seven or more across spaces (555 010 0199), may
+    identify someone; shorter ones are form names and years ("w-2 1040")."""
+    run = match.group()
+    digits = sum(c.isdigit() for c in run)
+    return "[number]" if digits >= (7 if any(c.isspace() for c in run) else 5) else run
 
 
 class SearchLog:

@@ -172,6 +172,14 @@ def add_compounds(index: LocaleIndex, clauses: list[Clause]) -> None:
                 break
 
 
+def add_single_characters(index: LocaleIndex, clauses: Iterable[Clause]) -> None:
+    """A lone Chinese, Japanese or Korean character typed matches the bigrams it begins (only bigrams are indexed)."""
+    for clause in clauses:
+        if len(clause.key) == 1 and is_cjk(clause.key):
+            for term in index.terms_starting(clause.key, 20):
+                clause.add(Alternative((term,), 1.0))
+
+
 def add_variants(index: LocaleIndex, clauses: Iterable[Clause]) -> None:
     """A word few services use, one edit from a word many use: match that one too (licence/license)."""
     for clause in clauses:
@@ -331,6 +339,7 @@ def _match(
             groups = synonym_groups(catalog, index.analyzer, index.locale)
             clauses = clauses_for(index.analyzer, query, groups, keep_stopwords=keep_stopwords)
             add_compounds(index, clauses)
+            add_single_characters(index, clauses)
             plans[index.locale] = clauses
         return plans[index.locale]
 

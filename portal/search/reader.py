@@ -106,6 +106,17 @@ class LocaleIndex:
         found = self.reader.terms_within("words", word, distance, prefix=1)
         return [(w, self.word_frequency(w)) for w in found if w != word]
 
+    def terms_starting(self, prefix: str, limit: int) -> list[str]:
+        """The most used index terms starting with `prefix` (a lone CJK character: the bigrams it starts)."""
+        found = []
+        for i, term in enumerate(self.reader.expand_prefix("text", prefix)):
+            if i >= 500:
+                break
+            text = term.decode("utf-8") if isinstance(term, bytes) else term
+            found.append((self.doc_frequency(text), text))
+        found.sort(reverse=True)
+        return [t for _, t in found[:limit]]
+
     def words_starting(self, prefix: str, limit: int) -> list[str]:
         """The most used known words starting with `prefix`."""
         found = []

@@ -32,19 +32,19 @@ WEIGHTS = {
     "description": 1.0,
 }
 LENGTH_NORMALIZATION = 0.75  # BM25's b, per part
-WORD_PARTS = frozenset(WEIGHTS) - {"description"}  # the vocabulary: what a resident reads in a result
+WORD_PARTS = frozenset({"title", "keywords", "agency", "topics"})  # the vocabulary: what names services
 
 Parts = Sequence[tuple[str, str]]  # (part name, text)
 
 
-def part_weights(parts: Parts, averages: Mapping[str, float]) -> Iterator[tuple[str, float]]:
-    """(text, weight of each word in it): the part's weight over its normalized length (characters, which works
-    for every script)."""
+def part_weights(parts: Parts, averages: Mapping[str, float]) -> Iterator[tuple[str, str, float]]:
+    """(part name, text, weight of each word in it): the part's weight over its normalized length (in
+    characters, which works for every script)."""
     b = LENGTH_NORMALIZATION
     for name, text in parts:
         if text:
             average = averages.get(name) or float(len(text)) or 1.0
-            yield text, WEIGHTS[name] / (1.0 - b + b * len(text) / average)
+            yield name, text, WEIGHTS[name] / (1.0 - b + b * len(text) / average)
 
 
 class WeightedText(fields.TEXT):
@@ -60,8 +60,8 @@ class WeightedText(fields.TEXT):
         analyzer = analyzer_for(self.locale)
         weights: dict[str, float] = defaultdict(float)
         freqs: Counter[str] = Counter()
-        for text, weight in part_weights(value, self.averages):
-            for term in analyzer.terms(text, index=True):
+        for _name, text, weight in part_weights(value, self.averages):
+            for term in analyzer.terms(text):
                 weights[term] += weight
                 freqs[term] += 1
         for term, freq in freqs.items():
@@ -81,7 +81,7 @@ class WeightedWords(fields.KEYWORD):
         analyzer = analyzer_for(self.locale)
         weights: dict[str, float] = defaultdict(float)
         parts = [(name, text) for name, text in value if name in WORD_PARTS]
-        for text, weight in part_weights(parts, self.averages):
+        for _name, text, weight in part_weights(parts, self.averages):
             for word in analyzer.words(text, keep_stopwords=True):
                 if not is_cjk(word) and (len(word) >= 2 or word.isdigit()):
                     weights[word] += weight
