@@ -19,7 +19,7 @@ from catalogs import DATA
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ("en", "es", "fr", "zh-Hans", "vi")
-SYLLABLES = "ka lo mi ne ra su to va wen dor fel gan hol kir mar nor pel quin ros tal ber cas dun".split()
+SYLLABLES = ["ka", "lo", "mi", "ne", "ra", "su", "to", "va", "wen", "dor", "fel", "gan", "hol", "kir", "mar", "nor"]
 
 Entry = tuple[str, str]  # (title, summary)
 

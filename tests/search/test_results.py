@@ -6,8 +6,6 @@ import re
 
 from flask.testing import FlaskClient
 
-from .conftest import ids
-
 
 def test_api_returns_exactly_the_documented_fields(web: FlaskClient) -> None:
     data = web.get("/api/search?q=license&lang=en").get_json()
