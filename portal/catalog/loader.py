@@ -19,6 +19,20 @@ from . import model
 from .definitions import CATALOG_FILE, FIELD_TYPES
 from .spec import Context, Localization, Position, Problem, host_of
 
+# libyaml's parser where PyYAML has it (the wheels do): ~6x faster on big catalogs, same nodes and marks. A file
+# it rejects is parsed again by the pure-Python parser, whose messages and positions authors are shown.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+
+
+def _compose(text: str) -> yaml.Node | None:
+    if _FAST_LOADER is not None:
+        try:
+            return yaml.compose(text, Loader=_FAST_LOADER)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
 REVIEW_MAX_AGE = dt.timedelta(days=365)
 PREFILLABLE = ("text", "textarea", "email", "phone", "address")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
@@ -69,7 +83,7 @@ def _read(path: Path, ctx: Context) -> tuple[dict[str, Any] | None, bytes]:
         ctx.problems.append(Problem(Position(ctx.file, 1, 1), f"file is not UTF-8 text ({exc.reason} at byte {exc.start})"))
         return None, raw
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

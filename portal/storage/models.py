@@ -8,8 +8,11 @@ from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.accounts.models import AccountSession, Resident, SignInAttempt  # noqa: F401  (create_all sees them)
+from portal.search.models import SearchClickCount, SearchQueryCount
 
 from .db import Base
+
+__all__ = ["Base", "SearchClickCount", "SearchQueryCount", "StartClick"]
 
 
 class StartClick(Base):

@@ -27,6 +27,7 @@ def configure_web(app: Flask) -> None:
     app.jinja_env.globals["account_nav"] = signed_in.account_nav
     configure_forms(app)
     configure_status_api(app)
+    app.register_blueprint(search.api_bp)
 
     @app.get("/healthz")
     def healthz() -> Response:
