@@ -22,12 +22,14 @@ def make_app(overrides: dict[str, Any] | None = None) -> Flask:
     configure_logging(app)
     configure_database(app)
     configure_catalog(app)
+    configure_search(app)
     configure_babel(app)
     configure_csrf(app)
     configure_accounts(app)
     from portal.web import configure_web
 
     configure_web(app)
+    configure_worker(app)
     return app
 
 
@@ -73,6 +75,33 @@ def configure_catalog(app: Flask) -> None:
     store.catalog  # noqa: B018  (fail fast at start: a site with no valid catalog has nothing to serve)
 
 
+def configure_search(app: Flask) -> None:
+    """The search index: built (or brought up to date) here if missing or stale, re-indexed after each reload."""
+    from portal.search import SearchEngine
+    from portal.search.log import SearchLog
+
+    engine = SearchEngine(
+        Path(app.config["DATA_DIR"]) / "search",
+        processes=int(app.config["SEARCH_BUILD_PROCESSES"]),
+        cache_size=int(app.config["SEARCH_CACHE_SIZE"]),
+        refresh_seconds=float(app.config["SEARCH_REFRESH_SECONDS"]),
+    )
+    store: CatalogStore = app.extensions["portal.catalog"]
+    if app.config["SEARCH_BUILD_AT_START"]:
+        log.info("search index: checking %s", engine.root)
+        manifest = engine.ensure(store.catalog)
+        log.info("search index: serving %s (%d services)", manifest.name, len(manifest.services))
+    else:
+        engine.refresh(wait=True)
+    store.on_change(engine.reindex_in_background)
+    app.extensions["portal.search"] = engine
+    app.extensions["portal.search_log"] = SearchLog(
+        app.extensions["portal.db"],
+        enabled=bool(app.config["SEARCH_LOG"]),
+        flush_seconds=float(app.config["SEARCH_LOG_FLUSH_SECONDS"]),
+    )
+
+
 def configure_csrf(app: Flask) -> None:
     from flask_wtf.csrf import CSRFProtect
 
@@ -91,3 +120,11 @@ def configure_accounts(app: Flask) -> None:
         log.info("sign-in with: %s", ", ".join(p.label for p in accounts.providers))
     else:
         log.info("sign-in is off (no PORTAL_OIDC_ISSUER or PORTAL_OIDC_PROVIDERS)")
+
+
+def configure_worker(app: Flask) -> None:
+    """Development only: deliver submissions from a thread of the web process (production runs `portal worker`)."""
+    if app.config["WORKER_IN_APP"]:
+        from portal.delivery.worker import start_in_app
+
+        app.extensions["portal.worker_stop"] = start_in_app(app)

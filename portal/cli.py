@@ -119,6 +119,65 @@ def reload() -> None:
     click.echo(f"reload requested: {len(result.catalog.services)} services (workers pick it up within seconds)")
 
 
+@main.command("index")
+@click.option("--force", is_flag=True, help="Rebuild from scratch even if the index is up to date.")
+@click.option("--processes", type=int, default=None, help="Build processes (default: PORTAL_SEARCH_BUILD_PROCESSES).")
+def index_command(force: bool, processes: int | None) -> None:
+    """Build the search index from the catalog into a fresh directory and switch to it atomically."""
+    import time
+    from pathlib import Path
+
+    from portal.catalog import load_catalog
+    from portal.search import current_manifest, ensure_index
+    from portal.search.analysis import describe
+    from portal.translations import services_translations
+
+    values = settings.load({"TESTING": True})
+    result = load_catalog(values["SERVICES"], services_translations(Path(values["TRANSLATIONS_DIR"])))
+    for problem in result.errors:
+        click.echo(str(problem), err=True)
+    if result.catalog is None:
+        raise click.ClickException("the catalog has errors; the index was not built")
+    cat = result.catalog
+    root = Path(values["DATA_DIR"]) / "search"
+    before = current_manifest(root)
+    started = time.perf_counter()
+    workers = values["SEARCH_BUILD_PROCESSES"] if processes is None else processes
+    manifest = ensure_index(cat, root, processes=workers, force=force)
+    seconds = time.perf_counter() - started
+    for locale in cat.locales:
+        click.echo(f"  {locale:<8} {manifest.documents.get(locale, 0):>7} documents  ({describe(locale)})")
+    if before is not None and before.name == manifest.name:
+        click.echo(f"up to date: {manifest.name} ({len(manifest.services)} services)")
+    else:
+        how = f"updated {len(manifest.changed)} service(s) of" if manifest.incremental else "built"
+        click.echo(f"{how} {len(manifest.services)} services in {seconds:.2f} s: {manifest.name}")
+
+
+@main.command("search-report")
+@click.option("--days", default=30, show_default=True, type=int, help="Look back this many days.")
+@click.option("--limit", default=20, show_default=True, type=int, help="Rows per list.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def search_report(days: int, limit: int, fmt: str) -> None:
+    """What residents searched for: top queries, queries that found nothing, and queries nobody clicked."""
+    from dataclasses import asdict
+
+    from portal.search.log import format_report, report
+    from portal.storage import Database
+
+    values = settings.load({"TESTING": True})
+    db = Database(values["DATABASE_URL"])
+    db.create_all()
+    try:
+        rep = report(db, days=days, limit=limit)
+    finally:
+        db.dispose()
+    if fmt == "json":
+        click.echo(json.dumps(asdict(rep), default=str, ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_report(rep), nl=False)
+
+
 @main.command("config")
 def show_config() -> None:
     """List every setting, its environment variable, default and meaning."""
@@ -238,12 +297,23 @@ def demo(host: str, port: int) -> None:
     """Run the portal for local use on the sample catalog (development settings)."""
     os.environ.setdefault("PORTAL_ENV", "development")
     os.environ.setdefault("PORTAL_COOKIE_SECURE", "0")
+    # The sample agencies' intake hosts do not exist: deliveries go to var/delivered/ and the log instead.
+    delivery = {} if "PORTAL_DELIVERY_OVERRIDE" in os.environ else {"DELIVERY_OVERRIDE": "log"}
     provider = _demo_sign_in(host, port)
+    stop_worker = None
     try:
-        app = _app()
+        app = _app(**delivery)
         click.echo(f"Serving {app.config['SERVICES']} on http://{host}:{port}/  (Ctrl+C to stop)")
+        if app.config["DELIVERY_OVERRIDE"] == "log":
+            click.echo(f"Form submissions are delivered to {app.config['DATA_DIR']}/delivered/ and the log.")
+        if not app.config["WORKER_IN_APP"]:  # the demo delivers what residents send, for as long as it runs
+            from portal.delivery.worker import start_in_app
+
+            stop_worker = start_in_app(app)
         app.run(host=host, port=port, threaded=True, use_reloader=False)
     finally:
+        if stop_worker is not None:
+            stop_worker.set()
         if provider is not None:
             provider.stop()
 
@@ -264,6 +334,16 @@ def _demo_sign_in(host: str, port: int) -> Any:
     os.environ.update(provider.settings())
     click.echo(f"Sign-in works with the development provider at {provider.issuer}: any name, any password.")
     return provider
+
+
+def _add_delivery_commands() -> None:
+    from portal.delivery.cli import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_delivery_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -53,6 +54,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOG_LEVEL", "INFO", str, "Logging level: DEBUG, INFO, WARNING, ERROR."),
     Setting("SEARCH_PAGE_SIZE", 10, int, "Search results per page."),
     Setting("SEARCH_LOG", True, _bool, "Record anonymous search queries and clicks for `portal search-report`."),
+    Setting("SEARCH_LOG_FLUSH_SECONDS", 10.0, float, "Write counted searches and clicks to the database this often (0: at once)."),
+    Setting("SEARCH_BUILD_AT_START", True, _bool, "Build the search index at start when it is missing or stale."),
+    Setting("SEARCH_BUILD_PROCESSES", 0, int, "Processes building the index, one locale each (0: one per CPU)."),
+    Setting("SEARCH_CACHE_SIZE", 2048, int, "Hot queries each worker keeps answers for (0 disables the cache)."),
+    Setting("SEARCH_REFRESH_SECONDS", 1.0, float, "How often a worker checks whether another built a newer index."),
     Setting("TRANSLATIONS_DIR", "translations", str, "gettext catalogs: <locale>/LC_MESSAGES/{messages,services}.po."),
     Setting("OIDC_ISSUER", "", str, "OpenID Connect issuer URL; empty disables sign-in."),
     Setting("OIDC_CLIENT_ID", "", str, "Client id registered with the provider."),
@@ -78,6 +84,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAIL_FROM", "no-reply@localhost", str, "From address of emails the portal sends."),
     Setting("WORKER_IN_APP", False, _bool, "Run the delivery worker inside the web process (development only)."),
     Setting("UPLOAD_MAX_MB", 10, int, "Largest request body accepted, in MB."),
+    Setting("DELIVERY_OVERRIDE", "", str, "'log': write deliveries to DATA_DIR/delivered and the log; or a loopback URL receiving every webhook (demos)."),
+    Setting("DELIVERY_BACKOFF_SECONDS", 30.0, float, "Wait before the first retry of a failed delivery; doubles each time."),
+    Setting("DELIVERY_BACKOFF_MAX_SECONDS", 3600.0, float, "Longest wait between two delivery attempts."),
+    Setting("DELIVERY_GIVE_UP_HOURS", 72.0, float, "Stop retrying a delivery this long after submission; it is then 'dead' in `portal outbox`."),
+    Setting("DELIVERY_LEASE_SECONDS", 300.0, float, "A worker's claim on a delivery; if it dies, another worker retries after this long."),
+    Setting("DELIVERY_TIMEOUT_SECONDS", 30.0, float, "Timeout of one webhook or SMTP attempt."),
+    Setting("WORKER_POLL_SECONDS", 2.0, float, "How often an idle delivery worker looks for work."),
+    Setting("FORM_PROGRESS_DAYS", 30, int, "Keep unfinished answers and drafts this many days after their last change."),
+    Setting("STATUS_MAX_SKEW_SECONDS", 300, int, "Status reports from agencies must be signed within this many seconds of now."),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}
@@ -135,6 +150,9 @@ def finish(values: dict[str, Any]) -> dict[str, Any]:
     if not translations.is_absolute():
         translations = Path(values["SERVICES"]).parent / translations
     values["TRANSLATIONS_DIR"] = str(translations.resolve())
+    override = str(values.get("DELIVERY_OVERRIDE") or "")
+    if override and override != "log" and not re.match(r"^https?://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/|$)", override):
+        raise ConfigError("PORTAL_DELIVERY_OVERRIDE must be empty, 'log', or a URL on this machine (http://127.0.0.1:PORT/...)")
     development = values["ENV"] == "development"
     if not values["SECRET_KEY"]:
         if not development and not values.get("TESTING"):

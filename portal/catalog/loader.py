@@ -16,10 +16,25 @@ from typing import Any
 import yaml
 
 from . import model
-from .definitions import CATALOG_FILE
+from .definitions import CATALOG_FILE, FIELD_TYPES
 from .spec import Context, Localization, Position, Problem, host_of
 
+# libyaml's parser where PyYAML has it (the wheels do): ~6x faster on big catalogs, same nodes and marks. A file
+# it rejects is parsed again by the pure-Python parser, whose messages and positions authors are shown.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+
+
+def _compose(text: str) -> yaml.Node | None:
+    if _FAST_LOADER is not None:
+        try:
+            return yaml.compose(text, Loader=_FAST_LOADER)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
 REVIEW_MAX_AGE = dt.timedelta(days=365)
+PREFILLABLE = ("text", "textarea", "email", "phone", "address")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 # A translation source for catalog text kept outside the YAML (the `services` gettext domain):
@@ -68,7 +83,7 @@ def _read(path: Path, ctx: Context) -> tuple[dict[str, Any] | None, bytes]:
         ctx.problems.append(Problem(Position(ctx.file, 1, 1), f"file is not UTF-8 text ({exc.reason} at byte {exc.start})"))
         return None, raw
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -333,10 +348,25 @@ class _Checker:
                     self.error(pos, f"field '{fid}': {bound} must be a number")
             else:
                 self.error(pos, f"field '{fid}': '{bound}' does not apply to {ftype} fields")
+        low, high = fld.get("min"), fld.get("max")
+        if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
+            self.error(pos, f"field '{fid}': min ({low}) is more than max ({high}); no answer could pass")
+        prefill = fld.get("prefill")
+        if isinstance(prefill, str) and ftype in FIELD_TYPES:
+            if ftype not in PREFILLABLE:
+                self.error(pos, f"field '{fid}': prefill only applies to text, textarea, email, phone and address fields")
+            elif (prefill == "address") != (ftype == "address") and ftype not in ("text", "textarea"):
+                self.error(pos, f"field '{fid}': prefill '{prefill}' does not fit a field of type {ftype}")
         show_if = fld.get("show_if")
         if isinstance(show_if, dict) and isinstance(show_if.get("field"), str):
             target = earlier.get(show_if["field"])
-            if target is None:
+            if target is not None and target.get("type") in ("address", "file", "date", "number"):
+                self.error(
+                    _pos(show_if, file),
+                    f"field '{fid}': show_if can only depend on a choice or text question, not on "
+                    f"'{show_if['field']}' ({target.get('type')})",
+                )
+            elif target is None:
                 self.error(
                     _pos(show_if, file),
                     f"field '{fid}': show_if refers to '{show_if['field']}', which is not an earlier field of this form",

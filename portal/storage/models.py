@@ -8,8 +8,11 @@ from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.accounts.models import AccountSession, Resident, SignInAttempt  # noqa: F401  (create_all sees them)
+from portal.search.models import SearchClickCount, SearchQueryCount
 
 from .db import Base
+
+__all__ = ["Base", "SearchClickCount", "SearchQueryCount", "StartClick"]
 
 
 class StartClick(Base):
@@ -20,3 +23,6 @@ class StartClick(Base):
     service_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+from portal.submissions import models as _submissions  # noqa: E402,F401  (hosted forms, outbox)

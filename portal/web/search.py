@@ -1,23 +1,205 @@
-"""Search pages. (Placeholder matching until the Whoosh search lands: titles, summaries and keywords.)"""
+"""Search: the results page, the result-click counter, and the JSON search and suggest APIs.
+
+`GET /api/search?q=&lang=&agency=&category=&life_event=&page=` and `GET /api/suggest?q=&lang=` are a stable
+interface other tools script against: fields are added, never renamed.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from typing import Any, cast
 
-from portal.web.context import catalog, pick
+from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from portal.catalog import Catalog
+from portal.search import Hit, IndexMissing, Request, Results, SearchEngine
+from portal.search.log import SearchLog
+from portal.web.context import catalog
 from portal.web.locale import localized_route
 
 bp = Blueprint("search", __name__)
+api_bp = Blueprint("search_api", __name__, url_prefix="/api")
+
+FACET_PARAMS = {"agency": "agency", "category": "category", "life_event": "life_event"}
+MAX_FILTER_VALUES = 20
+
+
+def engine() -> SearchEngine:
+    return cast(SearchEngine, current_app.extensions["portal.search"])
+
+
+def search_log() -> SearchLog:
+    return cast(SearchLog, current_app.extensions["portal.search_log"])
+
+
+def _values(name: str) -> tuple[str, ...]:
+    values = {v for raw in request.args.getlist(name) for v in raw.split(",") if v}
+    return tuple(sorted(values))[:MAX_FILTER_VALUES]
+
+
+def _page() -> int:
+    try:
+        return max(1, min(int(request.args.get("page", "1")), 1000))
+    except ValueError:
+        return 1
+
+
+def _search_request(locale: str) -> Request:
+    return Request(
+        query=request.args.get("q", ""),
+        locale=locale,
+        agencies=_values("agency"),
+        categories=_values("category"),
+        life_events=_values("life_event"),
+        page=_page(),
+        page_size=int(current_app.config["SEARCH_PAGE_SIZE"]),
+    )
+
+
+def _run(cat: Catalog, search: Request) -> Results:
+    try:
+        results = engine().search(cat, search)
+    except IndexMissing:
+        abort(503, description="Search is being prepared. Please try again in a minute.")
+    if results.query and search.page == 1 and not any(search.filters().values()):
+        search_log().searched(search.locale, results.query, results.total)
+    return results
+
+
+def result_view(cat: Catalog, hit: Hit, locale: str, query: str, *, external: bool = False) -> dict[str, Any]:
+    service = cat.services[hit.service_id]
+    return {
+        "id": service.id,
+        "service": service,
+        "title": service.title.get(locale),
+        "summary": service.summary.get(locale),
+        "agency": service.agency,
+        "agency_name": cat.agencies[service.agency].name.get(locale),
+        "url": url_for("pages.service", service_id=service.id, lang=locale, _external=external),
+        "click_url": url_for("search.click", service_id=service.id, lang=locale, q=query or None),
+        "score": hit.score,
+        "pinned": hit.pinned,
+    }
+
+
+def facet_labels(cat: Catalog, locale: str) -> dict[str, dict[str, str]]:
+    return {
+        "agency": {a.id: a.name.get(locale).text for a in cat.agencies.values()},
+        "category": {c.id: c.name.get(locale).text for c in cat.categories.values()},
+        "life_event": {e.id: e.name.get(locale).text for e in cat.life_events.values()},
+    }
 
 
 @localized_route(bp, "/search")
 def results() -> str:
-    query = request.args.get("q", "").strip()[:200]
     cat = catalog()
-    words = query.casefold().split()
-    found = []
-    for s in cat.services.values():
-        haystack = " ".join([pick(s.title).text, pick(s.summary).text, *pick(s.keywords)]).casefold()
-        if all(w in haystack for w in words):
-            found.append(s)
-    return render_template("search/results.html", query=query, services=found)
+    search = _search_request(g.locale)
+    found = _run(cat, search)
+    return render_template(
+        "search/results.html",
+        query=found.query,
+        results=found,
+        items=[result_view(cat, h, g.locale, found.query) for h in found.hits],
+        labels=facet_labels(cat, g.locale),
+        page_url=lambda page: _url_with(page=page),
+        suggestion_url=url_for("search.results", q=found.suggestion) if found.suggestion else None,
+        search_id="results",
+    )
+
+
+def _url_with(**changes: Any) -> str:
+    args: dict[str, Any] = {k: request.args.getlist(k) for k in request.args}
+    for key, value in changes.items():
+        args[key] = value
+    return url_for("search.results", **{k: v for k, v in args.items() if v not in (None, [], "")})
+
+
+@localized_route(bp, "/search/go/<service_id>")
+def click(service_id: str) -> Response:
+    """A chosen result: count it against the query, then go to the service's page on this site (never elsewhere)."""
+    cat = catalog()
+    if service_id not in cat.services:
+        abort(404)
+    query = request.args.get("q", "")
+    if query:
+        search_log().clicked(g.locale, query, service_id)
+    response = redirect(url_for("pages.service", service_id=service_id), 303)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- JSON ------------------------------------------------------------------------------------------------------
+
+
+def _api_locale(cat: Catalog) -> str:
+    lang = request.args.get("lang") or cat.default_locale
+    if lang not in cat.locales:
+        abort(400, description=f"lang must be one of: {', '.join(cat.locales)}")
+    g.locale = lang
+    return lang
+
+
+@api_bp.get("/search")
+def api_search() -> Response:
+    cat = catalog()
+    locale = _api_locale(cat)
+    found = _run(cat, _search_request(locale))
+    labels = facet_labels(cat, locale)
+    items = []
+    for hit in found.hits:
+        view = result_view(cat, hit, locale, found.query, external=True)
+        items.append(
+            {
+                "id": view["id"],
+                "title": view["title"].text,
+                "summary": view["summary"].text,
+                "agency": view["agency"],
+                "url": view["url"],
+                "score": view["score"],
+            }
+        )
+    facets = {
+        name: [
+            {"value": v.value, "label": labels[name].get(v.value, v.value), "count": v.count, "selected": v.selected}
+            for v in values
+        ]
+        for name, values in found.facets.items()
+    }
+    return jsonify(
+        {
+            "query": found.query,
+            "locale": locale,
+            "total": found.total,
+            "results": items,
+            "suggestion": found.suggestion,
+            "facets": facets,
+        }
+    )
+
+
+@api_bp.get("/suggest")
+def api_suggest() -> Response:
+    cat = catalog()
+    locale = _api_locale(cat)
+    query = request.args.get("q", "")[:200]
+    hits: list[Hit] = []
+    if len(query.strip()) >= 2:
+        try:
+            hits = engine().suggest(cat, query, locale)
+        except IndexMissing:
+            hits = []
+    suggestions = []
+    for hit in hits:
+        service = cat.services[hit.service_id]
+        title = service.title.get(locale)
+        suggestions.append(
+            {
+                "id": service.id,
+                "title": title.text,
+                "lang": title.lang,
+                "url": url_for("pages.service", service_id=service.id, lang=locale),
+            }
+        )
+    response = jsonify({"query": query, "locale": locale, "suggestions": suggestions})
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response

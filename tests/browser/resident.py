@@ -108,11 +108,13 @@ class Resident:
         """Press Start now; the resident must land on the agency's site. Returns the URL they arrived at."""
         handoffs = len(self.traffic.handoffs)
         with self.page.expect_navigation() as navigation:
+            # The button's words depend on the page's language; its class does not.
+            button = self.page.locator("a.button--start")
             if keyboard:
-                self.tab_to(self.page.get_by_role("link", name=re.compile("Start now")).inner_text().strip())
+                self.tab_to(button.inner_text().strip())
                 self.page.keyboard.press("Enter")
             else:
-                self.page.get_by_role("link", name=re.compile("Start now")).click()
+                button.click()
         response = navigation.value
         assert response is not None and response.ok, "the agency site did not answer"
         assert len(self.traffic.handoffs) == handoffs + 1, (

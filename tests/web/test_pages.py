@@ -110,3 +110,65 @@ def test_service_markdown_is_sanitized(make_app, catalog_dir) -> None:
     assert "<script>alert(1)" not in html
     assert "javascript:" not in html
     assert "<strong>bold</strong>" in html
+
+
+CRAFTED_SUFFIXES = (
+    "?next=https://evil.example",
+    "?url=//evil.example&redirect=https://evil.example&lang=evil",
+    "/..%2F..%2Fevil",
+    "%2F%2Fevil.example",
+    "/https://evil.example",
+    "@evil.example",
+    "%0d%0aLocation:%20https://evil.example",
+    "%0aSet-Cookie:%20x=1",
+    "\\evil.example",
+    "/%2e%2e/%2e%2e/evil",
+    "?%00=https://evil.example",
+    "#https://evil.example",
+)
+
+
+def _stays_home(location: str | None, registered: set[str]) -> bool:
+    """Either exactly a registered start URL, or a path on this site (never another host, never '//')."""
+    if location is None or location in registered:
+        return True
+    return location.startswith("/") and not location.startswith(("//", "/\\"))
+
+
+def test_go_with_crafted_input_never_leaves_the_registered_url(make_app) -> None:
+    from tests.forms_support import FORMS
+
+    app = make_app(FORMS)
+    client = app.test_client()
+    registered = {"https://dmv.example.gov/renew/en", "https://dmv.example.gov/renew/es"}
+    hostile_headers = ({"Host": "evil.example"}, {"Cookie": "lang=evil", "Accept-Language": "evil,*"}, {"Referer": "https://evil.example/"})
+    attempts = [
+        (f"{prefix}/go/{service}{suffix}", {})
+        for prefix in ("", "/en", "/es", "/xx", "/..", "//evil.example")
+        for service in ("renew", "permit", "nope", "renew/", "RENEW", "ren%65w", "..%2Frenew")
+        for suffix in ("", *CRAFTED_SUFFIXES)
+    ]
+    attempts += [(f"{prefix}/go/renew{suffix}", h) for prefix in ("", "/es") for suffix in CRAFTED_SUFFIXES for h in hostile_headers]
+    for url, headers in attempts:
+        response = client.get(url, headers=headers)
+        location = response.headers.get("Location")
+        assert response.status_code in (302, 303, 308, 404, 400), (url, response.status_code)
+        assert _stays_home(location, registered), (url, headers, location)
+        assert "evil" not in (location or ""), (url, location)
+        assert "Set-Cookie: x" not in str(response.headers)
+
+
+def test_go_fills_the_residents_language_and_counts_the_click(make_app) -> None:
+    from portal.services import start_counts
+    from tests.forms_support import FORMS
+
+    app = make_app(FORMS)
+    client = app.test_client()
+    assert client.get("/es/go/renew").headers["Location"] == "https://dmv.example.gov/renew/es"
+    assert client.get("/en/go/renew").headers["Location"] == "https://dmv.example.gov/renew/en"
+    bare = app.test_client().get("/go/renew", headers={"Accept-Language": "es-MX"})
+    assert bare.status_code == 302 and bare.headers["Location"] == "https://dmv.example.gov/renew/es"
+    assert bare.headers["Referrer-Policy"] == "no-referrer" and "no-store" in bare.headers["Cache-Control"]
+    # a hosted form has no outside start URL: /go/ leads back to its page on this site
+    assert client.get("/en/go/permit").headers["Location"] == "/en/services/permit"
+    assert start_counts(app.extensions["portal.db"]) == {"renew": 3}

@@ -1,0 +1,1 @@
+"""Getting every submission to its agency: the outbox, webhook and email adapters, retries, the worker."""

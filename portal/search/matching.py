@@ -1,0 +1,415 @@
+"""What a query means and which documents match it, best first.
+
+1. The query becomes clauses: each content word (stop and question words dropped), or a synonym phrase from the
+   catalog whose clause accepts any of its equivalents ("food stamps" = "snap" = "ebt"). Two words the index
+   knows written as one ("child care" / "childcare") match either way.
+2. The resident's language is searched first. Clauses it does not know are looked up in the catalog's other
+   languages, and a service's clauses are scored in whichever of its languages matches them best (the French
+   site finds "social insurance number"; "renouveler mon passport" finds the passport).
+3. Words no language knows are treated as typos: the closest known words (1 edit up to 7 letters, 2 from 8)
+   join their clause at a discount, and "Did you mean" offers the corrected query when it does clearly better.
+   Rare spellings with a much more common neighbour ("license" where the catalog says "licence") also match it.
+4. A document's score is the sum of its clauses' BM25F scores times the share of clauses it matches, so the few
+   words that matter in a long question decide. Stop words typed add a little where they appear verbatim
+   ("sign in", "death of"), never enough to drown a content word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from portal.catalog import Catalog
+
+from .analysis import Analyzer, fold, is_cjk
+from .reader import LocaleIndex, Snapshot
+
+CROSS_LANGUAGE = 0.9  # a match in another language than the resident's ranks a little lower
+SYNONYM = 0.9  # a synonym's match counts a little less than the word typed
+TYPO = {1: 0.8, 2: 0.6}  # a corrected word's match, by edit distance
+VARIANT = 0.8  # a much more common spelling of a rare word
+COMPOUND = 0.6  # each of two words matching their one-word form (counted twice: 1.2 for the pair)
+TASK_WORD = 0.5  # "apply", "renew", "form": the task, not the service (see analysis.TASK_WORDS)
+STOPWORD = 0.15  # weight of a stop word typed, where it appears verbatim
+COORDINATION = 1.0  # score *= (matched clauses / clauses) ** COORDINATION
+SUGGEST_WHEN_BETTER = 1.25
+VARIANT_MAX_FREQUENCY = 2  # words used by at most this many services may be a rarer spelling...
+VARIANT_MIN_RATIO = 5  # ...of a neighbour used this many times more
+
+_TYPED_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Alternative:
+    terms: tuple[str, ...]  # stemmed terms that must all match
+    weight: float = 1.0
+    exact: tuple[str, ...] = ()  # the unstemmed words (stop words are matched by these alone)
+
+
+@dataclass
+class Clause:
+    key: str  # the folded word(s) typed: the same in every language's plan
+    alternatives: list[Alternative]
+    correctable: bool = False
+    minor: bool = False  # a stop word: adds a little where it appears verbatim, never required, never counted
+
+    def add(self, alternative: Alternative) -> None:
+        if alternative.terms and alternative not in self.alternatives:
+            self.alternatives.append(alternative)
+
+
+SynonymGroups = tuple[tuple[tuple[str, ...], ...], ...]
+
+
+def clauses_for(
+    analyzer: Analyzer, query: str, synonyms: SynonymGroups, *, keep_stopwords: bool = False
+) -> list[Clause]:
+    words = analyzer.words(query, keep_stopwords=True)
+    clauses: list[Clause] = []
+    i = 0
+    while i < len(words):
+        span, group = _synonym_at(words, i, synonyms)
+        if group:
+            typed = tuple(words[i : i + span])
+            clause = Clause(" ".join(typed), [])
+            for variant in group:
+                terms = tuple(t for w in variant for t in _word_terms(analyzer, w, keep_stop=True))
+                exact = tuple(w for w in variant if not is_cjk(w))
+                clause.add(Alternative(terms, 1.0 if variant == typed else SYNONYM, exact))
+            clauses.append(clause)
+            i += span
+            continue
+        word = words[i]
+        i += 1
+        if is_cjk(word):
+            clauses.extend(
+                Clause(g, [Alternative((g,))]) for g in _word_terms(analyzer, word, keep_stop=False)
+            )
+            continue
+        term = analyzer.term(word)
+        if term is None and keep_stopwords:
+            term = analyzer.stem_word(word)
+        if term:
+            correctable = len(word) >= 4 and not word.isdigit()
+            weight = TASK_WORD if word in analyzer.task_words else 1.0
+            clauses.append(Clause(word, [Alternative((term,), weight, (word,))], correctable))
+        elif STOPWORD and word not in {c.key for c in clauses}:
+            clauses.append(Clause(word, [Alternative((), STOPWORD, (word,))], minor=True))
+    return clauses
+
+
+def _word_terms(analyzer: Analyzer, word: str, *, keep_stop: bool) -> list[str]:
+    if is_cjk(word):
+        return analyzer.terms(word)
+    term = analyzer.term(word)
+    if term is None and keep_stop:
+        term = analyzer.stem_word(word)
+    return [term] if term else []
+
+
+def _synonym_at(
+    words: Sequence[str], i: int, synonyms: SynonymGroups
+) -> tuple[int, tuple[tuple[str, ...], ...] | None]:
+    """The longest synonym phrase starting at words[i]: (its length, its group)."""
+    best: tuple[int, tuple[tuple[str, ...], ...] | None] = (0, None)
+    for group in synonyms:
+        for variant in group:
+            n = len(variant)
+            if n > best[0] and tuple(words[i : i + n]) == variant:
+                best = (n, group)
+    return best
+
+
+_synonym_tables: dict[tuple[str, str], SynonymGroups] = {}
+
+
+def synonym_groups(catalog: Catalog, analyzer: Analyzer, locale: str) -> SynonymGroups:
+    """The catalog's synonym groups for a locale, each phrase as folded words. Computed once per catalog."""
+    key = (catalog.digest, locale)
+    table = _synonym_tables.get(key)
+    if table is None:
+        groups = []
+        for group in catalog.synonyms.get(locale, ()):
+            variants = tuple(v for v in (tuple(analyzer.words(p, keep_stopwords=True)) for p in group) if v)
+            if len(variants) > 1:
+                groups.append(variants)
+        table = tuple(groups)
+        if len(_synonym_tables) > 256:
+            _synonym_tables.clear()
+        _synonym_tables[key] = table
+    return table
+
+
+# --- words the index knows ---------------------------------------------------------------------------------------
+
+
+def known(index: LocaleIndex, clause: Clause) -> bool:
+    return any(all(index.doc_frequency(t) > 0 for t in alt.terms) for alt in clause.alternatives)
+
+
+def add_compounds(index: LocaleIndex, clauses: list[Clause]) -> None:
+    """'child care' also matches 'childcare', and 'childcare' also 'child care', where the index knows them."""
+    analyzer = index.analyzer
+    plain = [
+        c for c in clauses if c.correctable or (len(c.key) >= 2 and " " not in c.key and not is_cjk(c.key))
+    ]
+    for a, b in zip(plain, plain[1:], strict=False):
+        joined = a.key + b.key
+        term = analyzer.term(joined)
+        if term and index.doc_frequency(term) > 0:
+            alternative = Alternative((term,), COMPOUND, (joined,))
+            a.add(alternative)
+            b.add(alternative)
+    for clause in plain:
+        word = clause.key
+        if len(word) < 6 or known(index, clause):
+            continue
+        for cut in range(3, len(word) - 2):
+            left, right = analyzer.term(word[:cut]), analyzer.term(word[cut:])
+            if left and right and index.doc_frequency(left) > 0 and index.doc_frequency(right) > 0:
+                clause.add(Alternative((left, right), 1.0, (word[:cut], word[cut:])))
+                break
+
+
+def add_single_characters(index: LocaleIndex, clauses: Iterable[Clause]) -> None:
+    """A lone Chinese, Japanese or Korean character typed matches the bigrams it begins (only bigrams are indexed)."""
+    for clause in clauses:
+        if len(clause.key) == 1 and is_cjk(clause.key):
+            for term in index.terms_starting(clause.key, 20):
+                clause.add(Alternative((term,), 1.0))
+
+
+def add_variants(index: LocaleIndex, clauses: Iterable[Clause]) -> None:
+    """A word few services use, one edit from a word many use: match that one too (licence/license)."""
+    for clause in clauses:
+        word = clause.key
+        if not clause.correctable or len(word) < 5:
+            continue
+        frequency = index.word_frequency(word)
+        if frequency > VARIANT_MAX_FREQUENCY:
+            continue
+        for neighbour, count in index.words_within(word, 1):
+            if count >= VARIANT_MIN_RATIO * max(1, frequency):
+                term = index.analyzer.term(neighbour)
+                if term:
+                    clause.add(Alternative((term,), VARIANT, (neighbour,)))
+
+
+def max_edits(word: str) -> int:
+    """Typo tolerance scaled to word length: none under 4 letters, 1 edit up to 7, 2 from 8."""
+    if len(word) < 4:
+        return 0
+    return 1 if len(word) < 8 else 2
+
+
+def correct(order: Sequence[LocaleIndex], word: str) -> tuple[str, int, LocaleIndex] | None:
+    """The likeliest intended word: fewest edits, then most used; the first index (the resident's) counts double."""
+    for distance in range(1, max_edits(word) + 1):
+        best: tuple[int, int, str, LocaleIndex] | None = None
+        for rank, index in enumerate(order):
+            for candidate, frequency in index.words_within(word, distance):
+                if len(candidate) < 3 or candidate.isdigit():
+                    continue
+                key = (frequency * (2 if rank == 0 else 1), -rank)
+                if best is None or key > (best[0], best[1]):
+                    best = (key[0], key[1], candidate, index)
+        if best is not None:
+            return best[2], distance, best[3]
+    return None
+
+
+# --- scoring -----------------------------------------------------------------------------------------------------
+
+
+def clause_scores(index: LocaleIndex, clause: Clause) -> dict[int, float]:
+    """docnum -> the clause's score: its best alternative."""
+    best: dict[int, float] = {}
+    for alt in clause.alternatives:
+        if not alt.terms:
+            scores = _all_of(index, alt.exact, "words")
+            if alt.weight != 1.0:
+                scores = {d: s * alt.weight for d, s in scores.items()}
+            best = best or scores
+            continue
+        scores = _all_of(index, alt.terms)
+        if not scores:
+            continue
+        if alt.weight != 1.0:
+            scores = {d: s * alt.weight for d, s in scores.items()}
+        if not best:
+            best = scores
+            continue
+        for d, s in scores.items():
+            if s > best.get(d, 0.0):
+                best[d] = s
+    return best
+
+
+def _all_of(index: LocaleIndex, terms: Sequence[str], fieldname: str = "text") -> dict[int, float]:
+    postings = [index.postings(t, fieldname) for t in dict.fromkeys(terms)]
+    if not postings or any(len(p) == 0 for p in postings):
+        return {}
+    postings.sort(key=len)
+    scores = dict(zip(postings[0].docs, postings[0].scores, strict=True))
+    for p in postings[1:]:
+        other = dict(zip(p.docs, p.scores, strict=True))
+        scores = {d: s + other[d] for d, s in scores.items() if d in other}
+    return scores
+
+
+@dataclass
+class Match:
+    """Per service, per clause, the best score in any of its languages."""
+
+    keys: tuple[str, ...]  # the clauses that count (the resident's language's)
+    per_service: dict[str, dict[str, float]] = field(default_factory=dict)
+    best_locale: dict[str, tuple[float, str]] = field(default_factory=dict)
+
+    def add(self, index: LocaleIndex, clauses: Sequence[Clause], factor: float = 1.0) -> None:
+        ids = index.ids
+        counted = set(self.keys)
+        totals: dict[str, float] = {}
+        for clause in clauses:
+            if clause.key not in counted and not clause.minor:
+                continue
+            for d, s in clause_scores(index, clause).items():
+                sid = ids[d]
+                if sid is None:
+                    continue
+                s *= factor
+                per = self.per_service.get(sid)
+                if per is None:
+                    self.per_service[sid] = {clause.key: s}
+                elif s > per.get(clause.key, 0.0):
+                    per[clause.key] = s
+                totals[sid] = totals.get(sid, 0.0) + s
+        for sid, total in totals.items():
+            if total > self.best_locale.get(sid, (0.0, ""))[0]:
+                self.best_locale[sid] = (total, index.locale)
+
+    def scores(self) -> dict[str, tuple[float, str]]:
+        n = len(self.keys)
+        keys = set(self.keys)
+        out = {}
+        for sid, per in self.per_service.items():
+            matched = sum(1 for k in per if k in keys)
+            if not matched:
+                continue  # stop words alone do not make a match
+            total = sum(per.values())
+            if n > 1 and COORDINATION:
+                total *= (matched / n) ** COORDINATION
+            out[sid] = (total, self.best_locale[sid][1])
+        return out
+
+    def top(self) -> float:
+        return max((s for s, _ in self.scores().values()), default=0.0)
+
+
+@dataclass
+class Outcome:
+    scores: dict[str, tuple[float, str]]  # service id -> (score, language of the text that matched best)
+    suggestion: str | None
+
+
+def match(snapshot: Snapshot, catalog: Catalog, query: str, locale: str, *, fuzzy: bool = True) -> Outcome:
+    home = snapshot.locales.get(locale) or snapshot.locales[catalog.default_locale]
+    others = list(snapshot.others(home.locale))
+    outcome = _match(home, others, catalog, query, fuzzy=fuzzy, keep_stopwords=False)
+    if not outcome.scores:  # nothing but question words matched nothing: let them count after all
+        fallback = _match(home, others, catalog, query, fuzzy=False, keep_stopwords=True)
+        if fallback.scores:
+            return fallback
+    return outcome
+
+
+def _match(
+    home: LocaleIndex,
+    others: list[LocaleIndex],
+    catalog: Catalog,
+    query: str,
+    *,
+    fuzzy: bool,
+    keep_stopwords: bool,
+) -> Outcome:
+    plans: dict[str, list[Clause]] = {}
+
+    def plan(index: LocaleIndex) -> list[Clause]:
+        if index.locale not in plans:
+            groups = synonym_groups(catalog, index.analyzer, index.locale)
+            clauses = clauses_for(index.analyzer, query, groups, keep_stopwords=keep_stopwords)
+            add_compounds(index, clauses)
+            add_single_characters(index, clauses)
+            plans[index.locale] = clauses
+        return plans[index.locale]
+
+    home_clauses = plan(home)
+    keys = tuple(dict.fromkeys(c.key for c in home_clauses if not c.minor))
+    if not keys:
+        return Outcome({}, None)
+    if fuzzy:
+        add_variants(home, home_clauses)
+    unknown = {c.key for c in home_clauses if not known(home, c)}
+    result = Match(keys)
+    result.add(home, home_clauses)
+    searched = [home]
+    for other in others:
+        if not unknown and result.per_service:
+            break
+        clauses = plan(other)
+        if result.per_service and not any(c.key in unknown and known(other, c) for c in clauses):
+            continue
+        result.add(other, clauses, CROSS_LANGUAGE)
+        searched.append(other)
+    if not fuzzy or not unknown:
+        return Outcome(result.scores(), None)
+    lost = [
+        c
+        for c in home_clauses
+        if c.key in unknown
+        and c.correctable
+        and not any(known(i, cl) for i in others for cl in plan(i) if cl.key == c.key)
+    ]
+    corrections: dict[str, tuple[str, int, LocaleIndex]] = {}
+    for clause in lost:
+        fix = correct([home, *others], clause.key)
+        if fix is not None:
+            corrections[clause.key] = fix
+    if not corrections:
+        return Outcome(result.scores(), None)
+    before = result.top()
+    fixed: dict[str, LocaleIndex] = {}
+    for word, (better, distance, index) in corrections.items():
+        term = index.analyzer.term(better)
+        if term:
+            for clause in plan(index):
+                if clause.key == word:
+                    clause.add(Alternative((term,), TYPO[distance], (better,)))
+            fixed[index.locale] = index
+    for index in fixed.values():
+        result.add(index, plan(index), 1.0 if index is home else CROSS_LANGUAGE)
+    scores = result.scores()
+    after = max((s for s, _ in scores.values()), default=0.0)
+    suggestion = None
+    if after > 0 and (before == 0 or after >= SUGGEST_WHEN_BETTER * before):
+        suggestion = replace_words(query, {w: fix[0] for w, fix in corrections.items()})
+    return Outcome(scores, suggestion)
+
+
+def replace_words(query: str, replacements: Mapping[str, str]) -> str:
+    def swap(m: re.Match[str]) -> str:
+        return replacements.get(fold(m.group()), m.group())
+
+    return _TYPED_WORD.sub(swap, query)
+
+
+def prefix_clause(index: LocaleIndex, clauses: list[Clause], last: str, limit: int = 12) -> None:
+    """Let the unfinished last word also match the most used known words it begins (autocomplete)."""
+    if is_cjk(last) or len(last) < 2:
+        return
+    if not clauses or clauses[-1].key != last:
+        clauses.append(Clause(last, []))
+    for word in index.words_starting(last, limit):
+        term = index.analyzer.term(word)
+        if term:
+            clauses[-1].add(Alternative((term,), 1.0, (word,)))

@@ -1,0 +1,184 @@
+"""An open build: one Whoosh reader per locale, kept open, with BM25F scores computed from its postings.
+
+Whoosh stores and looks up terms, postings, field lengths and the vocabulary (including edit-distance lookups).
+Ranking is computed here: reading a posting list once, turning it into (document, score) pairs and keeping the
+most used ones in memory makes a query cost a few dictionary additions per matching document, against 2-3 µs per
+posting for Whoosh's matcher tree in pure Python (measured 15-70 ms a query over 10,000 services).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from array import array
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+
+from .analysis import Analyzer, analyzer_for
+from .build import Manifest, builds_dir, read_manifest
+
+log = logging.getLogger(__name__)
+
+K1 = 1.2  # BM25 saturation; length normalization is already in the stored weights (see schema)
+TERM_CACHE_POSTINGS = 2_000_000  # per locale: about 16 MB of scores
+
+
+@dataclass
+class Postings:
+    docs: array  # docnums
+    scores: array  # BM25F impact of the term in each document
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+
+@dataclass
+class LocaleIndex:
+    locale: str
+    analyzer: Analyzer
+    reader: Any  # whoosh IndexReader, open for the life of the snapshot
+    ids: list[str | None]  # docnum -> service id (None: deleted)
+    doc_count: int
+    _cache: OrderedDict[tuple[str, str], Postings] = field(default_factory=OrderedDict)
+    _cached: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def open(cls, path: Path, locale: str) -> LocaleIndex:
+        ix = whoosh_index.open_dir(str(path))
+        reader = ix.reader()
+        total = reader.doc_count_all()
+        ids: list[str | None] = [None] * total
+        for docnum, stored in reader.iter_docs():
+            ids[docnum] = stored["id"]
+        live = sum(1 for i in ids if i is not None)
+        return cls(locale, analyzer_for(locale), reader, ids, live)
+
+    def doc_frequency(self, term: str) -> int:
+        cached = self._cache.get(("text", term))
+        if cached is not None:
+            return len(cached)
+        return int(self.reader.doc_frequency("text", term))
+
+    def postings(self, term: str, fieldname: str = "text") -> Postings:
+        """BM25F scores of a stemmed term ("text") or of an exact, unstemmed word ("words")."""
+        key = (fieldname, term)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+        postings = self._score(fieldname, term)
+        with self._lock:
+            self._cache[key] = postings
+            self._cached += len(postings)
+            while self._cached > TERM_CACHE_POSTINGS and len(self._cache) > 1:
+                _, old = self._cache.popitem(last=False)
+                self._cached -= len(old)
+        return postings
+
+    def _score(self, fieldname: str, term: str) -> Postings:
+        docs, weights = read_postings(self.reader, fieldname, term)
+        ids = self.ids
+        live = [(d, w) for d, w in zip(docs, weights, strict=True) if ids[d] is not None]
+        n = len(live)
+        if not n:
+            return Postings(array("i"), array("f"))
+        idf = math.log(1.0 + (self.doc_count - n + 0.5) / (n + 0.5))
+        scores = array("f", (idf * w * (K1 + 1.0) / (w + K1) for _, w in live))
+        return Postings(array("i", (d for d, _ in live)), scores)
+
+    # The unstemmed vocabulary: typo correction and suggestions.
+
+    def word_frequency(self, word: str) -> int:
+        return int(self.reader.doc_frequency("words", word))
+
+    def words_within(self, word: str, distance: int) -> list[tuple[str, int]]:
+        """Known words within `distance` edits (same first letter), with how many services use them."""
+        if distance <= 0:
+            return []
+        found = self.reader.terms_within("words", word, distance, prefix=1)
+        return [(w, self.word_frequency(w)) for w in found if w != word]
+
+    def terms_starting(self, prefix: str, limit: int) -> list[str]:
+        """The most used index terms starting with `prefix` (a lone CJK character: the bigrams it starts)."""
+        found = []
+        for i, term in enumerate(self.reader.expand_prefix("text", prefix)):
+            if i >= 500:
+                break
+            text = term.decode("utf-8") if isinstance(term, bytes) else term
+            found.append((self.doc_frequency(text), text))
+        found.sort(reverse=True)
+        return [t for _, t in found[:limit]]
+
+    def words_starting(self, prefix: str, limit: int) -> list[str]:
+        """The most used known words starting with `prefix`."""
+        found = []
+        for i, word in enumerate(self.reader.expand_prefix("words", prefix)):
+            if i >= 500:
+                break
+            text = word.decode("utf-8") if isinstance(word, bytes) else word
+            found.append((self.word_frequency(text), text))
+        found.sort(reverse=True)
+        return [w for _, w in found[:limit]]
+
+    def close(self) -> None:
+        self.reader.close()
+
+
+def read_postings(reader: Any, fieldname: str, term: str) -> tuple[list[int], list[float]]:
+    """(docnums, weights) of a term across the reader's segments, read a block at a time."""
+    docs: list[int] = []
+    weights: list[float] = []
+    for leaf, base in reader.leaf_readers():
+        if (fieldname, term) not in leaf:
+            continue
+        matcher = leaf.postings(fieldname, term)
+        while hasattr(matcher, "child"):  # deletions are filtered through our id map instead
+            matcher = matcher.child
+        if hasattr(matcher, "_read_ids") and hasattr(matcher, "_lastblock"):
+            while True:
+                matcher._read_ids()
+                matcher._read_weights()
+                docs.extend(base + d for d in matcher._ids)
+                weights.extend(matcher._weights)
+                if matcher._lastblock:
+                    break
+                matcher._next_block()
+        else:  # short posting lists are kept inline; or another codec: the public, slower way
+            while matcher.is_active():
+                docs.append(base + matcher.id())
+                weights.append(matcher.weight())
+                matcher.next()
+    return docs, weights
+
+
+@dataclass
+class Snapshot:
+    """One build, open: what a worker searches until the next build is switched in."""
+
+    name: str
+    manifest: Manifest
+    locales: dict[str, LocaleIndex]
+
+    @classmethod
+    def open(cls, root: Path, name: str) -> Snapshot:
+        build = builds_dir(root) / name
+        manifest = read_manifest(build)
+        if manifest is None:
+            raise FileNotFoundError(f"{build}: no manifest (an unfinished build cannot be opened)")
+        locales = {locale: LocaleIndex.open(build / locale, locale) for locale in manifest.locales}
+        return cls(name, manifest, locales)
+
+    def others(self, locale: str) -> Iterable[LocaleIndex]:
+        return (index for loc, index in self.locales.items() if loc != locale)
+
+    def close(self) -> None:
+        for index in self.locales.values():
+            index.close()

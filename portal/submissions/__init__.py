@@ -1,0 +1,1 @@
+"""Hosted forms: field specs from the catalog, validation, storing submissions, receipts, residents' applications."""

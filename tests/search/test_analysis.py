@@ -1,0 +1,34 @@
+"""The analyzer follows from the locale tag alone: a new locale in the catalog needs no code."""
+
+from __future__ import annotations
+
+from portal.search.analysis import analyzer_for, describe, fold
+
+
+def test_folding_everywhere() -> None:
+    assert fold("Numéro ÉTÉ Straße") == "numero ete strasse"
+    assert fold("Nộp đơn") == "nop don"
+    assert fold("パスポート") == "パスポート"  # kana keep their voicing marks
+
+
+def test_languages_whoosh_can_stem_get_stemming_and_stop_words() -> None:
+    for tag in ("en", "en-GB", "es-MX", "fr-CA", "de", "pt-BR", "ru", "it"):
+        assert "Snowball stemming" in describe(tag), tag
+    assert analyzer_for("de").terms("Die Anträge") == analyzer_for("de").terms("antrag")
+    assert analyzer_for("pt-BR").terms("licenças benefícios") == analyzer_for("pt-BR").terms(
+        "licenca beneficio"
+    )
+
+
+def test_chinese_japanese_and_korean_become_bigrams() -> None:
+    for tag in ("zh-Hans", "zh-Hant", "ja", "ko"):
+        assert describe(tag) == "character bigrams", tag
+    assert analyzer_for("ja").terms("旅券申請") == ["旅券", "券申", "申請"]
+    assert analyzer_for("ko").terms("운전 면허") == ["운전", "면허"]
+    assert analyzer_for("en").terms("申请SNAP") == ["申请", "snap"]  # in any locale's text
+
+
+def test_other_languages_are_folded_and_split() -> None:
+    for tag in ("vi", "tl", "ht", "xx-Latn"):
+        assert describe(tag) == "folding", tag
+    assert analyzer_for("vi").terms("Gia hạn bằng lái xe") == ["gia", "han", "bang", "lai", "xe"]
