@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import socket
 import subprocess
-import tempfile
+import time
+import urllib.request
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from tests.browser.harness import Tools
 
@@ -50,55 +51,77 @@ def describe_violations(violations: list[dict[str, Any]]) -> str:
 
 
 class HtmlChecker:
-    """vnu.jar, batched: one java run checks many documents; a document already checked is not checked again."""
+    """The Nu HTML Checker (vnu.jar) as one local service for the whole session: a single java process started
+    on first use (its start-up, ~5 s, is most of the cost of a one-off run), then ~0.1 s per document. A document
+    already checked is not checked again; CSRF tokens are blanked first so that one form step is one document."""
 
     def __init__(self, tools: Tools) -> None:
         self.tools = tools
         self._errors: dict[str, list[str]] = {}  # sha256 of the document -> its errors
+        self._process: subprocess.Popen[bytes] | None = None
+        self._url = ""
 
     def check(self, documents: dict[str, str]) -> dict[str, list[str]]:
         """name -> HTML in; name -> error messages out (empty when valid)."""
+        documents = {name: TOKENS.sub(r"\1", html) for name, html in documents.items()}
         digests = {name: hashlib.sha256(html.encode()).hexdigest() for name, html in documents.items()}
-        todo = {d: documents[name] for name, d in digests.items() if d not in self._errors}
-        if todo:
-            self._errors.update(self._run(todo))
+        for name, digest in digests.items():
+            if digest not in self._errors:
+                self._errors[digest] = self._check_one(documents[name])
         return {name: self._errors[d] for name, d in digests.items()}
 
-    def _run(self, documents: dict[str, str]) -> dict[str, list[str]]:
-        with tempfile.TemporaryDirectory(prefix="portal-vnu-") as tmp:
-            paths = []
-            for digest, html in documents.items():
-                path = Path(tmp) / f"{digest}.html"
-                path.write_text(html, encoding="utf-8")
-                paths.append(str(path))
-            # C1-only JIT starts faster for one short batch; the checker needs a deep stack (it says so otherwise).
-            command = [self.tools.java, "-Xss16m", "-XX:TieredStopAtLevel=1", "-jar", str(self.tools.vnu_jar)]
-            command += ["--errors-only", "--format", "json", *paths]
-            done = subprocess.run(command, capture_output=True, text=True, timeout=300)
-        try:
-            report = json.loads(done.stderr or done.stdout)
-        except json.JSONDecodeError as exc:
-            raise AssertionError(
-                f"vnu.jar did not report JSON (exit {done.returncode}): {done.stderr[:2000]}"
-            ) from exc
-        errors: dict[str, list[str]] = {digest: [] for digest in documents}
+    def close(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=20)
+            self._process = None
+
+    def _check_one(self, html: str) -> list[str]:
+        request = urllib.request.Request(
+            self._service() + "?out=json&level=error",
+            data=html.encode("utf-8"),
+            headers={"Content-Type": "text/html; charset=utf-8"},
+        )
+        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 (our own loopback service)
+            report = json.loads(response.read())
+        errors = []
         for message in report.get("messages", []):
-            if message.get("type") not in ("error", "non-document-error"):
+            if message.get("type") == "non-document-error":
+                raise AssertionError(f"vnu.jar could not check a document: {message.get('message')}")
+            if message.get("type") != "error":
                 continue
-            # vnu names each file by URL (file:/tmp/...); its file name is the digest.
-            digest = Path(urlsplit(message.get("url", "")).path).stem
             text = f"line {message.get('lastLine', '?')}: {message.get('message')}"
             extract = (message.get("extract") or "").strip().replace("\n", " ")
             if extract:
                 text += f"  [{extract[:120]}]"
-            if digest not in errors:
-                raise AssertionError(f"vnu.jar failed: {text}")
-            errors[digest].append(text)
-        if done.returncode != 0 and not any(errors.values()):
-            raise AssertionError(
-                f"vnu.jar exited {done.returncode} without naming an error: {done.stderr[:2000]}"
-            )
+            errors.append(text)
         return errors
+
+    def _service(self) -> str:
+        if self._process is None:
+            with socket.socket() as probe:  # a free port (released just before java takes it)
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            # The checker needs a deep stack (it says so otherwise); it listens on loopback only.
+            command = [self.tools.java, "-Xss16m", "-Dnu.validator.servlet.bind-address=127.0.0.1"]
+            command += ["-cp", str(self.tools.vnu_jar), "nu.validator.servlet.Main", str(port)]
+            self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self._url = f"http://127.0.0.1:{port}/"
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    with urllib.request.urlopen(self._url, timeout=5):  # noqa: S310
+                        break
+                except OSError as exc:
+                    if self._process.poll() is not None or time.monotonic() > deadline:
+                        self.close()
+                        raise AssertionError("the Nu HTML Checker service did not start") from exc
+                    time.sleep(0.25)
+        return self._url
+
+
+# Per-request secrets differ on every load; blank them so a document is checked once, not once per visit.
+TOKENS = re.compile(r'(name="(?:csrf_token|submit_token)" value=")[^"]*')
 
 
 # --- keyboard ----------------------------------------------------------------------------------------------
@@ -111,11 +134,17 @@ MARK_TABBABLES = """() => {
   for (const el of document.querySelectorAll(selector)) {
     if (el.disabled || el.getAttribute('tabindex') === '-1' || el.closest('[inert]')) continue;
     if (el.tagName === 'SUMMARY' && el.parentElement.querySelector(':scope > summary') !== el) continue;
+    if (el.type === 'radio' && el.name && el !== tabStopOf(el)) continue;  // arrows move within a radio group
     if (!el.checkVisibility({visibilityProperty: true}) && !el.classList.contains('skip-link')) continue;
     el.dataset.tabbable = String(found.length);
     found.push(describe(el));
   }
   return found;
+  function tabStopOf(radio) {
+    const group = [...(radio.form || document).querySelectorAll('input[type=radio]')]
+      .filter(r => r.name === radio.name && !r.disabled);
+    return group.find(r => r.checked) || group[0];
+  }
   function describe(el) {
     const text = (el.getAttribute('aria-label') || el.textContent || el.value || el.name || '').trim();
     return `${el.tagName.toLowerCase()} "${text.replace(/\\s+/g, ' ').slice(0, 50)}"`;

@@ -59,8 +59,10 @@ def browser(tools: Tools, agency: AgencySite) -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
-def html_checker(tools: Tools) -> HtmlChecker:
-    return HtmlChecker(tools)
+def html_checker(tools: Tools) -> Iterator[HtmlChecker]:
+    checker = HtmlChecker(tools)
+    yield checker
+    checker.close()
 
 
 @pytest.fixture

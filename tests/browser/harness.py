@@ -1,8 +1,12 @@
 """The portal in a real browser: the tools, a live server in a thread, one Chromium, and guarded browser contexts.
 
-A guarded context records every request. Requests to the portal's own origin go through; a navigation to an
-agency's host (the Start hand-off) goes to the stub agency site (agency.py); anything else is blocked and
-recorded as a leak, so a test can assert that nothing left the site. Chromium resolves no other host name.
+The live portal signs residents in with the development OpenID provider (tests/node/oidc_provider.mjs, the real
+`oidc-provider` package) on another loopback port.
+
+A guarded context records every request. Requests to the portal's own origin and to the sign-in provider go
+through; a navigation to an agency's host (the Start hand-off) goes to the stub agency site (agency.py); anything
+else is blocked and recorded as a leak, so a test can assert that nothing left the site. Chromium resolves no
+other host name.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from portal import create_app
+from portal.accounts.dev_provider import start_development_provider, why_unavailable
 from portal.catalog import Catalog
 from portal.catalog.model import Redirect
 from tests.tools import missing, require_file, require_module, require_tool
@@ -63,6 +68,8 @@ def find_tools() -> Tools:
     npm_hint = "run `npm ci` in tests/node"
     axe_js = Path(require_file(NODE_MODULES / "axe-core" / "axe.min.js", npm_hint))
     vnu_jar = Path(require_file(NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar", npm_hint))
+    if why := why_unavailable():
+        missing(f"needs the development sign-in provider, but {why}")
     return Tools(chromium=chromium, java=java, axe_js=axe_js, vnu_jar=vnu_jar)
 
 
@@ -89,39 +96,62 @@ class LiveSite:
     origin: str
     catalog: Catalog
     handoff_hosts: frozenset[str]
+    sign_in_origin: str  # the OpenID provider's
 
     def url(self, path: str) -> str:
         return self.origin + path
 
 
+class _Later:
+    """A WSGI app to be named later: the server's port must be known before the portal can be configured."""
+
+    app: Flask | None = None
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        assert self.app is not None
+        return self.app(environ, start_response)
+
+
 @contextmanager
 def live_site(data_dir: Path, **overrides: Any) -> Iterator[LiveSite]:
-    # Production settings (HSTS on, no template reloading), except cookies over plain http on loopback.
-    config = {
-        "ENV": "production",
-        "SECRET_KEY": "browser-tests-only",
-        "SERVICES": str(ROOT / "services.yaml"),
-        "DATA_DIR": str(data_dir),
-        "COOKIE_SECURE": False,
-        "RELOAD_INTERVAL": 0,
-        **overrides,
-    }
-    app = create_app(config)
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-    werkzeug_log = logging.getLogger("werkzeug")
-    level = werkzeug_log.level
-    werkzeug_log.setLevel(logging.WARNING)  # one line per request drowns the test output
-    thread = threading.Thread(target=server.serve_forever, name="portal-live-site", daemon=True)
-    thread.start()
-    catalog = app.extensions["portal.catalog"].catalog
+    later = _Later()
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, later, threaded=True)
+    origin = f"http://127.0.0.1:{server.server_port}"
+    provider = start_development_provider([origin])
     try:
-        yield LiveSite(app, f"http://127.0.0.1:{server.server_port}", catalog, _handoff_hosts(catalog))
+        # Production settings (HSTS on, no template reloading), except cookies over plain http on loopback.
+        config = {
+            "ENV": "production",
+            "SECRET_KEY": "browser-tests-only",
+            "SERVICES": str(ROOT / "services.yaml"),
+            "DATA_DIR": str(data_dir),
+            "COOKIE_SECURE": False,
+            "RELOAD_INTERVAL": 0,
+            **provider.settings(),
+            **overrides,
+        }
+        app = later.app = create_app(config)
+        werkzeug_log = logging.getLogger("werkzeug")
+        level = werkzeug_log.level
+        werkzeug_log.setLevel(logging.WARNING)  # one line per request drowns the test output
+        thread = threading.Thread(target=server.serve_forever, name="portal-live-site", daemon=True)
+        thread.start()
+        catalog = app.extensions["portal.catalog"].catalog
+        try:
+            yield LiveSite(app, origin, catalog, _handoff_hosts(catalog), _origin_of(provider.issuer))
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            werkzeug_log.setLevel(level)
+            app.extensions["portal.db"].dispose()
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
         server.server_close()
-        werkzeug_log.setLevel(level)
-        app.extensions["portal.db"].dispose()
+        provider.stop()
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _handoff_hosts(catalog: Catalog) -> frozenset[str]:
@@ -183,12 +213,27 @@ class Traffic:
 
     origin: str
     handoff_hosts: frozenset[str]
+    sign_in_origin: str
     requests: list[Request] = field(default_factory=list)
     leaks: list[str] = field(default_factory=list)
+    # Requests made by the sign-in provider's own pages (its web fonts): not ours to answer for; blocked all the same.
+    providers_own: list[Request] = field(default_factory=list)
+
+    def record(self, request: Request) -> None:
+        if self.is_sign_in(request.frame.url) and not self.is_allowed(request.url):
+            self.providers_own.append(request)
+        else:
+            self.requests.append(request)
 
     def is_own(self, url: str) -> bool:
         scheme = urlsplit(url).scheme
         return scheme in ("data", "about", "blob") or url == self.origin or url.startswith(self.origin + "/")
+
+    def is_sign_in(self, url: str) -> bool:
+        return url.startswith(self.sign_in_origin + "/")
+
+    def is_allowed(self, url: str) -> bool:
+        return self.is_own(url) or self.is_sign_in(url)
 
     def is_handoff(self, request: Request) -> bool:
         """A navigation to an agency's https site: what Start and the agency links are for."""
@@ -206,15 +251,16 @@ class Traffic:
         if self.is_handoff(route.request):
             route.continue_()
             return
-        self.leaks.append(f"{route.request.resource_type} {route.request.url}")
+        if not self.is_sign_in(route.request.frame.url):
+            self.leaks.append(f"{route.request.resource_type} {route.request.url}")
         route.abort("blockedbyclient")
 
     def foreign_requests(self) -> list[str]:
-        """Requests to another origin that were not a hand-off to an agency site."""
+        """Requests to another origin that were neither sign-in nor a hand-off to an agency site."""
         return [
             f"{r.resource_type} {r.url}"
             for r in self.requests
-            if not self.is_own(r.url) and not self.is_handoff(r)
+            if not self.is_allowed(r.url) and not self.is_handoff(r)
         ]
 
 
@@ -232,9 +278,9 @@ def guarded_context(
         ignore_https_errors=True,  # the stub agency site's certificate is self-signed
     )
     context.set_default_timeout(10_000)  # a missing element fails in seconds, not Playwright's 30
-    traffic = Traffic(site.origin, site.handoff_hosts)
-    context.on("request", lambda request: traffic.requests.append(request))
-    context.route(lambda url: not traffic.is_own(url), traffic.route)
+    traffic = Traffic(site.origin, site.handoff_hosts, site.sign_in_origin)
+    context.on("request", traffic.record)
+    context.route(lambda url: not traffic.is_allowed(url), traffic.route)
     try:
         yield context, traffic
     finally:

@@ -36,7 +36,11 @@ PAGE_TYPES = (
     # A language the site offers but the service's content lacks: text falls back and must say its own language.
     PageType("service-fallback", "/{fallback_locale}/services/{redirect_service}", languages=("en",)),
     PageType("search", "/{lang}/search?q={search_query}"),
+    PageType("search-typo", "/{lang}/search?q={typo_query}"),  # "Did you mean ...?"
     PageType("search-nothing-found", "/{lang}/search?q=zzqx"),
+    PageType(
+        "form-first-step", "/{lang}/services/{form_service}/apply"
+    ),  # every step: test_every_form_step...
     PageType("not-found", "/{lang}/no-such-page", status=404),
 )
 
@@ -68,9 +72,12 @@ class Examples:
     event_service: str  # a service listed under life_event
     category: str
     fallback_locale: str
-    search_words: tuple[
-        tuple[str, str], ...
-    ]  # (lang, a word of the redirect service's title in that language)
+    # (lang, the longest word of the redirect service's title in that language)
+    search_words: tuple[tuple[str, str], ...]
+    # (lang, that title with a letter left out of its longest word)
+    typos: tuple[tuple[str, str], ...]
+    # every step of every hosted form: "/{lang}/services/<service>/apply/<step>"
+    form_steps: tuple[str, ...]
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> Examples:
@@ -101,16 +108,41 @@ class Examples:
             category=redirect.categories[0] if redirect.categories else event_service.categories[0],
             fallback_locale=untranslated[0] if untranslated else catalog.default_locale,
             search_words=tuple((loc, _longest_word(redirect.title.get(loc).text)) for loc in catalog.locales),
+            typos=tuple((loc, typo(redirect.title.get(loc).text)) for loc in catalog.locales),
+            form_steps=tuple(
+                f"/{{lang}}/services/{s.id}/apply/{page.id}"
+                for s in services
+                if isinstance(s.delivery, Form) and s.active
+                for page in s.delivery.pages
+            ),
         )
 
     def search_query(self, lang: str) -> str:
         return dict(self.search_words)[lang]
 
+    def typo_query(self, lang: str) -> str:
+        return dict(self.typos)[lang]
+
     def path(self, page_type: str, lang: str) -> str:
+        fields = {k: v for k, v in asdict(self).items() if isinstance(v, str)}
         return BY_NAME[page_type].path.format(
-            lang=lang, search_query=quote(self.search_query(lang)), **asdict(self)
+            lang=lang,
+            search_query=quote(self.search_query(lang)),
+            typo_query=quote(self.typo_query(lang)),
+            **fields,
         )
 
 
 def _longest_word(text: str) -> str:
     return max(text.split(), key=len) if " " in text else text[:2]
+
+
+def typo(text: str) -> str:
+    """The text with the middle letter of its longest word left out, as a hurried resident types it."""
+    words = text.split()
+    if not words:
+        return text
+    longest = max(words, key=len)
+    middle = len(longest) // 2
+    words[words.index(longest)] = longest[:middle] + longest[middle + 1 :]
+    return " ".join(words)

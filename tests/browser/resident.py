@@ -5,8 +5,11 @@ A journey is a few lines:
     def test_find_and_start(resident: Resident) -> None:
         resident.open("/en/")
         resident.search("renew")
-        resident.follow("Renew your driver's license")
+        resident.follow("Renew your driver's license", within=".search-results")
         resident.start()
+
+What a resident can do: open, follow, search, choose_language, tab_to, press_enter, fill, fill_date, choose,
+press (a button), start (the hand-off to an agency), sign_in and sign_out (at the development provider).
 
 On every page reached: the HTTP status, the security headers, `lang`/`dir` on <html> matching the language in
 the URL, no horizontal scrolling, no console errors (CSP violations show up there), no request to another
@@ -35,7 +38,7 @@ from tests.browser.checks import (
 from tests.browser.harness import LiveSite, Profile, Traffic
 
 if TYPE_CHECKING:
-    from playwright.sync_api import ConsoleMessage, Page, Response
+    from playwright.sync_api import ConsoleMessage, Locator, Page, Response
 
 
 NAME_OF_FOCUSED = """() => {
@@ -68,17 +71,66 @@ class Resident:
         assert response is not None, path
         return self.arrive(response, status)
 
-    def follow(self, name: str, status: int = 200) -> Response:
-        """Click the link with this accessible name (the first, if several)."""
-        return self._navigate(
-            lambda: self.page.get_by_role("link", name=name, exact=True).first.click(), status
-        )
+    def follow(self, name: str, status: int = 200, within: str = "body") -> Response:
+        """Click the link with this accessible name (the first, if several) inside the `within` CSS selector."""
+        link = self.page.locator(within).get_by_role("link", name=name, exact=True).first
+        return self._navigate(link.click, status)
 
     def search(self, query: str) -> Response:
         """Type into the page's search box and press Enter, as most people do."""
-        box = self.page.get_by_role("searchbox").first
+        box = self.search_box()
         box.fill(query)
         return self._navigate(lambda: box.press("Enter"))
+
+    def search_box(self) -> Locator:
+        """The first search box (a searchbox, or a combobox once the suggestions script has run)."""
+        return self.page.get_by_role("search").first.locator("input[name=q]")
+
+    # Forms. Labels and buttons by their words: journeys through forms run in English.
+
+    def fill(self, label: str, value: str, within: str | None = None) -> None:
+        """Type into the field with this label (inside the fieldset whose legend starts with `within`)."""
+        scope = self.page.get_by_role("group", name=within).first if within else self.page
+        scope.get_by_label(label, exact=True).fill(value)
+
+    def fill_date(self, legend: str, day: int, month: int, year: int) -> None:
+        for part, value in (("Day", day), ("Month", month), ("Year", year)):
+            self.fill(part, str(value), within=legend)
+
+    def choose(self, label: str, within: str | None = None) -> None:
+        """Tick the radio button or checkbox with this label."""
+        scope = self.page.get_by_role("group", name=within).first if within else self.page
+        scope.get_by_label(label, exact=True).check()
+
+    def press(self, button: str, status: int = 200) -> Response:
+        """Press the button with these words, which sends a form."""
+        return self._navigate(
+            lambda: self.page.get_by_role("button", name=button, exact=True).click(), status
+        )
+
+    # Sign-in, through the development OpenID provider.
+
+    def sign_in(self, login: str = "alice") -> Response:
+        """Sign in from the header; at the provider, log in as `login`; back on the page the resident was on."""
+        came_from = urlsplit(self.page.url).path
+        with self.page.expect_navigation():
+            self.page.locator('header a[href^="/auth/login"]').click()
+        self._at_provider("sign-in")
+        self.page.locator("input[name=login]").fill(login)
+        self.page.locator("input[name=password]").fill("any password")
+        response = self._navigate(lambda: self.page.locator("button[type=submit]").first.click())
+        assert urlsplit(self.page.url).path == came_from, "sign-in did not bring the resident back"
+        assert self.page.locator('header a[href^="/auth/logout"]').count() == 1, "not signed in"
+        return response
+
+    def sign_out(self) -> Response:
+        """Sign out from the header; confirm at the provider; land on the portal's signed-out page."""
+        with self.page.expect_navigation():
+            self.page.locator('header a[href^="/auth/logout"]').click()
+        self._at_provider("sign-out")
+        response = self._navigate(lambda: self.page.locator('button[name="logout"]').click())
+        assert self.page.locator('header a[href^="/auth/login"]').count() == 1, "still signed in"
+        return response
 
     def choose_language(self, lang: str) -> Response:
         """Pick a language in the switcher; the resident must stay on the same page."""
@@ -125,7 +177,7 @@ class Resident:
         assert self.page.locator("#arrived-at").text_content() == arrived
         foreign = self.traffic.foreign_requests()
         assert not foreign, f"requests left the site: {foreign}"
-        self._screenshot("agency-site")
+        self.screenshot("agency-site")
         return arrived
 
     # --- what is checked on every page ---------------------------------------------------------------------
@@ -140,10 +192,16 @@ class Resident:
         assert not problems, f"{where}: {problems}"
         self.documents[f"{self.step}:{url.path}?{url.query}"] = response.text()
 
-        lang = url.path.split("/")[1]
-        html = self.page.locator("html")
-        assert html.get_attribute("lang") == lang, f"{where}: <html lang> is not {lang}"
-        assert html.get_attribute("dir") == direction(lang), f"{where}: <html dir> is not {direction(lang)}"
+        lang = self.page.locator("html").get_attribute("lang") or ""
+        in_url = url.path.split("/")[1]
+        assert lang in self.site.catalog.locales, (
+            f"{where}: <html lang={lang!r}> is not a language of the site"
+        )
+        assert in_url not in self.site.catalog.locales or lang == in_url, (
+            f"{where}: <html lang> is not {in_url}"
+        )
+        dir_ = self.page.locator("html").get_attribute("dir")
+        assert dir_ == direction(lang), f"{where}: <html dir> is not {direction(lang)}"
         overflow = horizontal_overflow(self.page)
         assert overflow <= 0, (
             f"{where}: the page scrolls sideways by {overflow}px at {self.profile.width}px wide"
@@ -154,7 +212,7 @@ class Resident:
         if self.profile.javascript:
             violations = axe_violations(self.page)
             assert not violations, f"{where}: axe-core:\n{describe_violations(violations)}"
-        self._screenshot(url.path.strip("/").replace("/", "-") or "root")
+        self.screenshot(url.path.strip("/").replace("/", "-") or "root")
         return response
 
     def check_html(self) -> None:
@@ -174,15 +232,26 @@ class Resident:
         assert response is not None
         return self.arrive(response, status)
 
+    def _at_provider(self, label: str) -> None:
+        """On the sign-in provider's page: not ours to check, but nothing may have left for anywhere else."""
+        assert self.traffic.is_sign_in(self.page.url), f"expected the sign-in provider, at {self.page.url}"
+        foreign = self.traffic.foreign_requests()
+        assert not foreign, f"requests left the site: {foreign}"
+        self.step += 1
+        self.screenshot(f"provider-{label}")
+
     def _console(self, message: ConsoleMessage) -> None:
         # The document's own status (a 404 page) is checked by arrive(); anything else is a fault of the page.
+        source = message.location.get("url", "")
+        if self.traffic.is_sign_in(source) or source in {r.url for r in self.traffic.providers_own}:
+            return  # the provider's pages and what they load are not ours
         if message.type == "error" and not (
             message.text.startswith("Failed to load resource")
             and message.location.get("url") == self.page.url
         ):
             self.console_errors.append(message.text)
 
-    def _screenshot(self, label: str) -> None:
+    def screenshot(self, label: str) -> None:
         self.artifacts.mkdir(parents=True, exist_ok=True)
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", label)[:60]
         # The viewport, as the resident saw it (test_page_types.py keeps full-page screenshots of each page type).

@@ -18,7 +18,7 @@ from tests.browser.checks import (
     tab_through,
 )
 from tests.browser.harness import ARTIFACTS, DESKTOP, PHONE, LiveSite, Tools, guarded_context
-from tests.browser.pages import BY_NAME, PAGE_TYPES, Examples, audit_cases, keyboard_cases
+from tests.browser.pages import AUDIT_LANGUAGES, BY_NAME, PAGE_TYPES, Examples, audit_cases, keyboard_cases
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -72,18 +72,44 @@ def test_axe_finds_no_wcag_violations(
     assert not phone, f"axe-core at 360 px:\n{describe_violations(phone)}"
 
 
+@pytest.mark.parametrize("lang", AUDIT_LANGUAGES)
+def test_every_form_step_passes_axe(page: Page, site: LiveSite, examples: Examples, lang: str) -> None:
+    """Each step of each hosted form, as it first appears (the error summary is seen on the form journey)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    found = {}
+    for step in examples.form_steps:
+        path = step.format(lang=lang)
+        response = page.goto(site.url(path))
+        assert response is not None and response.status == 200, path
+        page.screenshot(
+            path=SCREENSHOTS / f"form-step-{path.replace('/', '-').strip('-')}.png", full_page=True
+        )
+        violations = axe_violations(page)
+        if violations:
+            found[path] = describe_violations(violations)
+    assert not found, "axe-core:\n" + "\n".join(f"{path}:\n{text}" for path, text in found.items())
+
+
+def _fetch(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url) as response:  # noqa: S310 (our own live site)
+            return str(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as error:
+        return str(error.read().decode("utf-8"))
+
+
 @pytest.fixture(scope="module")
 def html_report(site: LiveSite, examples: Examples, html_checker: HtmlChecker) -> dict[str, list[str]]:
-    """Every page type's HTML, as served, through the Nu HTML Checker in one run."""
+    """Every page type's HTML and every form step's, as served, through the Nu HTML Checker in one run."""
     documents = {}
     for page_type in PAGE_TYPES:
         for lang in page_type.languages:
-            try:
-                with urllib.request.urlopen(site.url(examples.path(page_type.name, lang))) as response:  # noqa: S310
-                    body = response.read()
-            except urllib.error.HTTPError as error:
-                body = error.read()
-            documents[f"{page_type.name}-{lang}"] = body.decode("utf-8")
+            documents[f"{page_type.name}-{lang}"] = _fetch(site.url(examples.path(page_type.name, lang)))
+    for lang in AUDIT_LANGUAGES:
+        for step in examples.form_steps:
+            documents[f"form-steps-{lang}:{step.format(lang=lang)}"] = _fetch(
+                site.url(step.format(lang=lang))
+            )
     return html_checker.check(documents)
 
 
@@ -91,6 +117,14 @@ def html_report(site: LiveSite, examples: Examples, html_checker: HtmlChecker) -
 def test_html_is_valid(html_report: dict[str, list[str]], name: str, lang: str) -> None:
     errors = html_report[f"{name}-{lang}"]
     assert not errors, "Nu HTML Checker:\n" + "\n".join(errors)
+
+
+@pytest.mark.parametrize("lang", AUDIT_LANGUAGES)
+def test_every_form_step_is_valid_html(html_report: dict[str, list[str]], lang: str) -> None:
+    invalid = {name: e for name, e in html_report.items() if name.startswith(f"form-steps-{lang}:") and e}
+    assert not invalid, "Nu HTML Checker:\n" + "\n".join(
+        f"{n}:\n  " + "\n  ".join(e) for n, e in invalid.items()
+    )
 
 
 @pytest.mark.parametrize(("name", "lang"), keyboard_cases())
