@@ -31,8 +31,8 @@ def _sorted_services(services: list[Service]) -> list[Service]:
 @localized_route(bp, "/")
 def home() -> str:
     cat = catalog()
-    counts_by_event = {e: 0 for e in cat.life_events}
-    counts_by_category = {c: 0 for c in cat.categories}
+    counts_by_event = dict.fromkeys(cat.life_events, 0)
+    counts_by_category = dict.fromkeys(cat.categories, 0)
     for s in cat.services.values():
         for e in s.life_events:
             counts_by_event[e] += 1
