@@ -34,7 +34,8 @@ class ProfileForm(FlaskForm):
         Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an email address like name@example.com.")),
     )
     phone = _text(_l("Phone number"), "phone", "tel", TelField)
-    street_address = _text(_l("Street address"), "street_address", "street-address")
+    # One line: HTML allows "street-address" only on a textarea (Nu HTML Checker error); address-line1 it is.
+    street_address = _text(_l("Street address"), "street_address", "address-line1")
     locality = _text(_l("Town or city"), "locality", "address-level2")
     region = _text(_l("State"), "region", "address-level1")
     postal_code = _text(_l("ZIP code"), "postal_code", "postal-code")

@@ -16,20 +16,19 @@ from tests.browser.harness import Tools
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+# WCAG 2.0, 2.1 and 2.2, levels A and AA, and axe's best practices (landmarks, one h1, heading order...).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+# The rules whose outcome depends on the viewport, for a second, cheaper run at another width.
+LAYOUT_RULES = ["target-size", "meta-viewport", "meta-viewport-large", "scrollable-region-focusable"]
 
 
-# --- axe-core ----------------------------------------------------------------------------------------------
-
-
-def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core's WCAG A/AA violations on the page as it is now (axe is injected by the context's init script)."""
+def axe_violations(page: Page, rules: list[str] | None = None) -> list[dict[str, Any]]:
+    """axe-core's violations on the page as it is now (axe is injected by the context's init script):
+    every rule tagged AXE_TAGS, or only `rules`."""
     if not page.evaluate("typeof window.axe === 'object'"):
         raise AssertionError("axe-core is not loaded: the context needs add_init_script(path=tools.axe_js)")
-    result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        WCAG_TAGS,
-    )
+    only = {"type": "rule", "values": rules} if rules else {"type": "tag", "values": AXE_TAGS}
+    result = page.evaluate("only => axe.run(document, {runOnly: only, resultTypes: ['violations']})", only)
     return list(result["violations"])
 
 

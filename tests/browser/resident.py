@@ -10,7 +10,7 @@ A journey is a few lines:
 
 On every page reached: the HTTP status, the security headers, `lang`/`dir` on <html> matching the language in
 the URL, no horizontal scrolling, no console errors (CSP violations show up there), no request to another
-origin, and (with JavaScript on) no axe-core WCAG 2.2 A/AA violations. A screenshot of each step goes to
+origin, and (with JavaScript on) no axe-core violations (checks.AXE_TAGS). A screenshot of each step goes to
 test-artifacts/journeys/. When the journey ends, every HTML document it received goes through the Nu HTML
 Checker in one batch.
 """
@@ -185,4 +185,5 @@ class Resident:
     def _screenshot(self, label: str) -> None:
         self.artifacts.mkdir(parents=True, exist_ok=True)
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", label)[:60]
-        self.page.screenshot(path=self.artifacts / f"{self.step:02d}-{safe}.png", full_page=True)
+        # The viewport, as the resident saw it (test_page_types.py keeps full-page screenshots of each page type).
+        self.page.screenshot(path=self.artifacts / f"{self.step:02d}-{safe}.png")
