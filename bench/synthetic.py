@@ -19,7 +19,24 @@ from catalogs import DATA
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ("en", "es", "fr", "zh-Hans", "vi")
-SYLLABLES = ["ka", "lo", "mi", "ne", "ra", "su", "to", "va", "wen", "dor", "fel", "gan", "hol", "kir", "mar", "nor"]
+SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ne",
+    "ra",
+    "su",
+    "to",
+    "va",
+    "wen",
+    "dor",
+    "fel",
+    "gan",
+    "hol",
+    "kir",
+    "mar",
+    "nor",
+]
 
 Entry = tuple[str, str]  # (title, summary)
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError, support
 from flask import Flask, g
-from flask_babel import Babel, Domain, format_date, format_datetime, format_decimal, lazy_gettext, ngettext
+from flask_babel import Babel, Domain, format_datetime, format_decimal, lazy_gettext, ngettext
+from flask_babel import format_date as _format_date
 from flask_babel import gettext as _gettext
 
 __all__ = [
@@ -78,6 +79,19 @@ def configure_babel(app: Flask) -> None:
     @app.context_processor
     def locale_helpers() -> dict[str, Any]:
         return {"get_locale": current_locale}
+
+
+# Languages whose Babel data has no month names of their own (Haitian Creole borrows French ones): ISO dates.
+NUMERIC_DATES = frozenset({"ht"})
+
+
+def format_date(value: Any, format: str = "medium") -> str:  # noqa: A002 (flask-babel's signature)
+    """A date (or the date of a datetime) as the resident's language writes it."""
+    if hasattr(value, "date") and callable(value.date):
+        value = value.date()
+    if current_locale() in NUMERIC_DATES:
+        return str(value.isoformat())
+    return str(_format_date(value, format))
 
 
 def current_locale() -> str:

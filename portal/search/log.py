@@ -3,7 +3,8 @@
 Nothing that identifies a person is kept: no IP address, no account, no cookie, no time of day, not even one row
 per search. Queries are lowercased, cut to 100 characters, and anything that looks like an email address or an
 identifying number (a case number, a phone number, a social security number) is replaced before counting.
-Counts are gathered in memory and written every few seconds, so logging costs a search almost nothing.
+Counts are gathered in memory and written by a background thread every few seconds, so a search never waits on
+the database.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class SearchLog:
         self._searches: Counter[QueryKey] = Counter()
         self._zero: Counter[QueryKey] = Counter()
         self._clicks: Counter[ClickKey] = Counter()
-        self._last_flush = time.monotonic()
+        self._flusher: threading.Thread | None = None
         if enabled:
             atexit.register(self.flush)
 
@@ -84,7 +85,17 @@ class SearchLog:
         self._maybe_flush()
 
     def _maybe_flush(self) -> None:
-        if time.monotonic() - self._last_flush >= self.flush_seconds:
+        if self.flush_seconds <= 0:
+            self.flush()
+        elif self._flusher is None:
+            with self._lock:
+                if self._flusher is None:  # writes happen off the request path: a search never waits on them
+                    self._flusher = threading.Thread(target=self._flush_every, name="search-log", daemon=True)
+                    self._flusher.start()
+
+    def _flush_every(self) -> None:
+        while True:
+            time.sleep(self.flush_seconds)
             self.flush()
 
     def flush(self) -> None:
@@ -92,7 +103,6 @@ class SearchLog:
         with self._lock:
             searches, zero, clicks = self._searches, self._zero, self._clicks
             self._searches, self._zero, self._clicks = Counter(), Counter(), Counter()
-            self._last_flush = time.monotonic()
         if not (searches or clicks):
             return
         try:

@@ -8,8 +8,11 @@ from __future__ import annotations
 import heapq
 import math
 import re
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
 
 from portal.catalog import Catalog
 
@@ -20,6 +23,8 @@ from .reader import Snapshot
 
 MAX_QUERY_CHARS = 200
 INACTIVE = 0.5
+MIN_SHARE = 0.1  # results scoring under this share of the best one are left out...
+CUTOFF_FROM = 50  # ...when there are more than this many
 FACETS = ("agency", "category", "life_event")
 
 _SPACES = re.compile(r"\s+")
@@ -79,6 +84,59 @@ def normalize(query: str) -> str:
 # --- results ---------------------------------------------------------------------------------------------------
 
 
+class CatalogFacts:
+    """What ranking needs to know about a catalog's services, worked out once per catalog: which services carry
+    each facet value, which are inactive, the A-to-Z order and titles per locale."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.values: dict[str, dict[str, set[str]]] = {f: {} for f in FACETS}
+        self.of: dict[str, dict[str, tuple[str, ...]]] = {f: {} for f in FACETS}  # facet -> service -> values
+        for s in catalog.services.values():
+            for facet, values in (
+                ("agency", (s.agency,)),
+                ("category", s.categories),
+                ("life_event", s.life_events),
+            ):
+                self.of[facet][s.id] = values
+                for v in values:
+                    self.values[facet].setdefault(v, set()).add(s.id)
+        self.inactive = {s.id for s in catalog.services.values() if not s.active}
+        self._titles: dict[str, dict[str, str]] = {}
+        self._browse: dict[str, list[str]] = {}
+
+    def title(self, sid: str, locale: str) -> str:
+        titles = self._titles.setdefault(locale, {})
+        key = titles.get(sid)
+        if key is None:
+            key = titles[sid] = self.catalog.services[sid].title.get(locale).text.casefold()
+        return key
+
+    def a_to_z(self, locale: str) -> list[str]:
+        """Every service, active ones first, by title in this language."""
+        order = self._browse.get(locale)
+        if order is None:
+            order = self._browse[locale] = sorted(
+                self.catalog.services, key=lambda sid: (sid in self.inactive, self.title(sid, locale))
+            )
+        return order
+
+    def allowed(self, facet: str, chosen: frozenset[str]) -> set[str]:
+        return set().union(*(self.values[facet].get(v, set()) for v in chosen))
+
+
+_facts: dict[str, CatalogFacts] = {}
+
+
+def facts_for(catalog: Catalog) -> CatalogFacts:
+    found = _facts.get(catalog.digest)
+    if found is None or found.catalog is not catalog:
+        if len(_facts) > 8:
+            _facts.clear()
+        found = _facts[catalog.digest] = CatalogFacts(catalog)
+    return found
+
+
 def best_bets(catalog: Catalog, query: str, locale: str) -> tuple[str, ...]:
     key = " ".join(fold(query).split())
     for loc in dict.fromkeys((locale, catalog.default_locale)):
@@ -88,62 +146,61 @@ def best_bets(catalog: Catalog, query: str, locale: str) -> tuple[str, ...]:
     return ()
 
 
-def facet_values(catalog: Catalog, service_id: str) -> dict[str, tuple[str, ...]]:
-    s = catalog.services[service_id]
-    return {"agency": (s.agency,), "category": s.categories, "life_event": s.life_events}
-
-
 def rank(catalog: Catalog, request: Request, query: str, outcome: Outcome | None) -> Results:
-    """Pin best bets, filter, count facets, order and cut one page."""
+    """Pin best bets, filter, count facets (set operations, not a loop over matches), order and cut one page."""
+    facts = facts_for(catalog)
     locale = request.locale
-    scored: dict[str, tuple[float, str, bool]] = {}
     if outcome is None:  # browsing: every service
-        for sid in catalog.services:
-            scored[sid] = (0.0, locale, False)
+        scores: dict[str, float] = dict.fromkeys(catalog.services, 0.0)
+        locales: dict[str, str] = {}
+        pinned: tuple[str, ...] = ()
     else:
-        for sid, (s, loc) in outcome.scores.items():
-            service = catalog.services.get(sid)
-            if service is None:  # the index is a moment older or newer than this worker's catalog
-                continue
-            scored[sid] = (s if service.active else s * INACTIVE, loc, False)
+        scores = outcome.scores
+        locales = outcome.locales
+        missing = (
+            scores.keys() - catalog.services.keys()
+        )  # the index is a moment older or newer than the catalog
+        for sid in missing:
+            del scores[sid]
+        for sid in [sid for sid in facts.inactive if sid in scores]:
+            scores[sid] *= INACTIVE
+        top = max(scores.values(), default=0.0)
+        if MIN_SHARE and len(scores) > CUTOFF_FROM:
+            # The long tail matching only a common word is noise to a resident ("8,572 services found"), and
+            # costs every later step: keep what scores within reach of the best match.
+            floor = MIN_SHARE * top
+            scores = {sid: s for sid, s in scores.items() if s >= floor}
         pinned = best_bets(catalog, query, locale)
-        top = max((v[0] for v in scored.values()), default=0.0)
         for i, sid in enumerate(pinned):
-            old = scored.get(sid)
-            scored[sid] = (top + len(pinned) - i, old[1] if old else locale, True)
+            scores[sid] = top + len(pinned) - i
     filters = request.filters()
-    values = {sid: facet_values(catalog, sid) for sid in scored}
-
-    def passes(sid: str, skip: str | None = None) -> bool:
-        return all(
-            not chosen or chosen.intersection(values[sid][f]) for f, chosen in filters.items() if f != skip
+    allowed = {f: facts.allowed(f, chosen) for f, chosen in filters.items() if chosen}
+    matched = scores.keys()
+    facets = {}
+    for facet in FACETS:
+        base: Iterable[str] = matched
+        for other, ids in allowed.items():
+            if other != facet:
+                base = ids.intersection(base)
+        counts = Counter(chain.from_iterable(map(facts.of[facet].__getitem__, base)))
+        shown = {v for v, n in counts.items() if n} | filters[facet]
+        facets[facet] = tuple(
+            FacetValue(v, counts.get(v, 0), v in filters[facet])
+            for v in sorted(shown, key=lambda v: (-counts.get(v, 0), v))
         )
-
-    counts: dict[str, dict[str, int]] = {f: {} for f in FACETS}
-    for sid in scored:
-        for f in FACETS:
-            if passes(sid, skip=f):
-                for v in values[sid][f]:
-                    counts[f][v] = counts[f].get(v, 0) + 1
-    facets = {
-        f: tuple(
-            FacetValue(v, counts[f].get(v, 0), v in filters[f])
-            for v in sorted(set(counts[f]) | filters[f], key=lambda v: (-counts[f].get(v, 0), v))
-        )
-        for f in FACETS
-    }
-    kept = [sid for sid in scored if passes(sid)]
+    kept: Collection[str] = matched
+    for ids in allowed.values():
+        kept = ids.intersection(kept)
     start = (request.page - 1) * request.page_size
     end = start + request.page_size
-
-    def title(sid: str) -> str:
-        return catalog.services[sid].title.get(locale).text.casefold()
-
     if outcome is None:
-        ordered = sorted(kept, key=lambda sid: (not catalog.services[sid].active, title(sid)))[start:end]
+        ordered = [sid for sid in facts.a_to_z(locale) if sid in kept][start:end]
     else:
-        ordered = heapq.nsmallest(end, kept, key=lambda sid: (-scored[sid][0], title(sid)))[start:end]
-    hits = tuple(Hit(sid, round(scored[sid][0], 4), scored[sid][1], scored[sid][2]) for sid in ordered)
+        candidates = scores.items() if len(kept) == len(scores) else ((sid, scores[sid]) for sid in kept)
+        best = heapq.nlargest(end + 16, candidates, key=itemgetter(1))  # a few extra: ties go A to Z
+        best.sort(key=lambda item: (-item[1], facts.title(item[0], locale)))
+        ordered = [sid for sid, _ in best[start:end]]
+    hits = tuple(Hit(sid, round(scores[sid], 4), locales.get(sid, locale), sid in pinned) for sid in ordered)
     suggestion = outcome.suggestion if outcome else None
     return Results(request, query, len(kept), hits, suggestion, facets)
 
@@ -152,7 +209,9 @@ def search(snapshot: Snapshot, catalog: Catalog, request: Request) -> Results:
     query = normalize(request.query)
     if not query:
         return rank(catalog, request, "", None)
-    return rank(catalog, request, query, match(snapshot, catalog, query, request.locale))
+    outcome = match(snapshot, catalog, query, request.locale)
+    outcome.same_catalog = snapshot.manifest.digest == catalog.digest
+    return rank(catalog, request, query, outcome)
 
 
 def suggest(snapshot: Snapshot, catalog: Catalog, query: str, locale: str, limit: int = 8) -> list[Hit]:
@@ -167,8 +226,7 @@ def suggest(snapshot: Snapshot, catalog: Catalog, query: str, locale: str, limit
     prefix_clause(home, clauses, words[-1])
     found = _Match(tuple(dict.fromkeys(c.key for c in clauses if not c.minor)))
     found.add(home, clauses)
-    scores = found.scores()
-    if not scores:
-        scores = match(snapshot, catalog, query, locale, fuzzy=False).scores
-    request = Request(query, locale, page_size=limit)
-    return list(rank(catalog, request, query, Outcome(scores, None)).hits)
+    scores, locales = found.scores()
+    outcome = Outcome(scores, locales) if scores else match(snapshot, catalog, query, locale, fuzzy=False)
+    outcome.same_catalog = snapshot.manifest.digest == catalog.digest
+    return list(rank(catalog, Request(query, locale, page_size=limit), query, outcome).hits)

@@ -15,6 +15,8 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import add, mul, truediv
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +40,14 @@ class Postings:
         return len(self.docs)
 
 
-@dataclass
+@dataclass(eq=False)
 class LocaleIndex:
     locale: str
     analyzer: Analyzer
     reader: Any  # whoosh IndexReader, open for the life of the snapshot
     ids: list[str | None]  # docnum -> service id (None: deleted)
     doc_count: int
+    deleted: bool  # some docnums are deleted (after an update in place)
     _cache: OrderedDict[tuple[str, str], Postings] = field(default_factory=OrderedDict)
     _cached: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -58,7 +61,7 @@ class LocaleIndex:
         for docnum, stored in reader.iter_docs():
             ids[docnum] = stored["id"]
         live = sum(1 for i in ids if i is not None)
-        return cls(locale, analyzer_for(locale), reader, ids, live)
+        return cls(locale, analyzer_for(locale), reader, ids, live, live < total)
 
     def doc_frequency(self, term: str) -> int:
         cached = self._cache.get(("text", term))
@@ -85,14 +88,18 @@ class LocaleIndex:
 
     def _score(self, fieldname: str, term: str) -> Postings:
         docs, weights = read_postings(self.reader, fieldname, term)
-        ids = self.ids
-        live = [(d, w) for d, w in zip(docs, weights, strict=True) if ids[d] is not None]
-        n = len(live)
+        if self.deleted:
+            ids = self.ids
+            kept = [i for i, d in enumerate(docs) if ids[d] is not None]
+            docs, weights = [docs[i] for i in kept], [weights[i] for i in kept]
+        n = len(docs)
         if not n:
             return Postings(array("i"), array("f"))
         idf = math.log(1.0 + (self.doc_count - n + 0.5) / (n + 0.5))
-        scores = array("f", (idf * w * (K1 + 1.0) / (w + K1) for _, w in live))
-        return Postings(array("i", (d for d, _ in live)), scores)
+        # idf * w * (k1 + 1) / (w + k1), one C-level pass per operation (a Python loop costs 5x more)
+        top = map(mul, weights, repeat(idf * (K1 + 1.0)))
+        bottom = map(add, weights, repeat(K1))
+        return Postings(array("i", docs), array("f", map(truediv, top, bottom)))
 
     # The unstemmed vocabulary: typo correction and suggestions.
 
@@ -159,7 +166,7 @@ def read_postings(reader: Any, fieldname: str, term: str) -> tuple[list[int], li
     return docs, weights
 
 
-@dataclass
+@dataclass(eq=False)
 class Snapshot:
     """One build, open: what a worker searches until the next build is switched in."""
 

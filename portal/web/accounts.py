@@ -196,6 +196,18 @@ def export() -> Response:
     )
 
 
+def forget_applications(resident_id: int) -> None:
+    """Unfinished answers and drafts go with the account; sent applications stay with the agency's copy."""
+    from portal.accounts.models import Resident
+    from portal.submissions import store
+
+    with database().session() as s:
+        row = s.get(Resident, resident_id)
+        key = store.resident_key(row.provider, row.subject) if row is not None else None
+    if key is not None:
+        store.forget_resident(database(), key)
+
+
 @localized_route(bp, "/account/delete", methods=["GET", "POST"])
 @sign_in_required
 def delete() -> Response | str:
@@ -205,6 +217,7 @@ def delete() -> Response | str:
         return render_template("accounts/delete.html")
     client = accounts().clients.get(account.provider)
     ended = end_session(database(), sign_out_browser())
+    forget_applications(account.resident_id)
     delete_resident(database(), account.resident_id)
     log.info("resident %s deleted their details", account.resident_id)
     provider_sign_out = ""

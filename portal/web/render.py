@@ -64,16 +64,6 @@ def switch_links() -> list[dict[str, Any]]:
     return links
 
 
-# Languages whose Babel data has no month names of their own (Haitian Creole borrows French ones): show ISO dates.
-NUMERIC_DATES = frozenset({"ht"})
-
-
-def local_date(value: Any, fmt: str = "long") -> str:
-    if current_locale() in NUMERIC_DATES:
-        return str(value.isoformat())
-    return str(format_date(value, fmt))
-
-
 def configure_templates(app: Flask) -> None:
     app.jinja_env.globals.update(
         t=pick,
@@ -84,7 +74,7 @@ def configure_templates(app: Flask) -> None:
         language_name_in=lambda tag: language_name_in(tag, current_locale()),
         alternates=alternates,
         switch_links=switch_links,
-        format_date=local_date,
+        format_date=format_date,
         has_endpoint=lambda name: name in app.view_functions,
     )
     app.jinja_env.filters["markdown"] = markdown_html

@@ -6,6 +6,7 @@ interface other tools script against: fields are added, never renamed.
 
 from __future__ import annotations
 
+import json
 from typing import Any, cast
 
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
@@ -13,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from portal.catalog import Catalog
 from portal.search import Hit, IndexMissing, Request, Results, SearchEngine
+from portal.search.cache import LRUCache
 from portal.search.log import SearchLog
 from portal.web.context import catalog
 from portal.web.locale import localized_route
@@ -139,11 +141,38 @@ def _api_locale(cat: Catalog) -> str:
     return lang
 
 
+def _responses() -> LRUCache[tuple[bytes, int]]:
+    cache = current_app.extensions.get("portal.search_responses")
+    if cache is None:
+        cache = current_app.extensions["portal.search_responses"] = LRUCache(
+            int(current_app.config["SEARCH_CACHE_SIZE"])
+        )
+    return cast(LRUCache[tuple[bytes, int]], cache)
+
+
 @api_bp.get("/search")
 def api_search() -> Response:
+    """Hot queries are answered from a cache of finished responses, keyed by the index and catalog serving them."""
     cat = catalog()
     locale = _api_locale(cat)
-    found = _run(cat, _search_request(locale))
+    search = _search_request(locale)
+    key = (engine().serving, cat.digest, search, request.host_url)
+    cached = _responses().get(key)
+    if cached is None:
+        cached = _api_search_body(cat, search)
+        _responses().put(key, cached)
+    body, total = cached
+    if search.page == 1 and not any(search.filters().values()):
+        search_log().searched(locale, search.query, total)
+    return Response(body, mimetype="application/json")
+
+
+def _api_search_body(cat: Catalog, search: Request) -> tuple[bytes, int]:
+    locale = search.locale
+    try:
+        found = engine().search(cat, search)
+    except IndexMissing:
+        abort(503, description="Search is being prepared. Please try again in a minute.")
     labels = facet_labels(cat, locale)
     items = []
     for hit in found.hits:
@@ -160,21 +189,25 @@ def api_search() -> Response:
         )
     facets = {
         name: [
-            {"value": v.value, "label": labels[name].get(v.value, v.value), "count": v.count, "selected": v.selected}
+            {
+                "value": v.value,
+                "label": labels[name].get(v.value, v.value),
+                "count": v.count,
+                "selected": v.selected,
+            }
             for v in values
         ]
         for name, values in found.facets.items()
     }
-    return jsonify(
-        {
-            "query": found.query,
-            "locale": locale,
-            "total": found.total,
-            "results": items,
-            "suggestion": found.suggestion,
-            "facets": facets,
-        }
-    )
+    data = {
+        "query": found.query,
+        "locale": locale,
+        "total": found.total,
+        "results": items,
+        "suggestion": found.suggestion,
+        "facets": facets,
+    }
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), found.total
 
 
 @api_bp.get("/suggest")

@@ -166,3 +166,25 @@ def test_a_resident_who_leaves_takes_their_drafts_and_their_list_with_them(datab
     assert store.resident_drafts(db, me) == [] and store.resident_submissions(db, me) == []
     assert store.get_submission(db, ref) is not None  # still delivered to the agency
     db.dispose()
+
+
+def test_deleting_an_account_forgets_its_drafts(make_app, tmp_path: Path) -> None:
+    from portal.accounts.models import Resident
+    from portal.web.accounts import forget_applications
+
+    app = make_app()
+    db = app.extensions["portal.db"]
+    with db.session() as s:
+        resident = Resident(provider="default", subject="maria")
+        s.add(resident)
+        s.flush()
+        resident_id = resident.id
+    key = store.resident_key("default", "maria")
+    store.save_answers(
+        db, progress_id=None, service_id="postpone-jury-service", resident_id=key, answers={"full_name": "Maria"},
+        remove=[], files={}, data_dir=tmp_path, draft=True,
+    )
+    assert len(store.resident_drafts(db, key)) == 1
+    with app.app_context():
+        forget_applications(resident_id)
+    assert store.resident_drafts(db, key) == []
