@@ -25,11 +25,13 @@ from operator import add, mul
 
 from portal.catalog import Catalog
 
+from . import thesaurus
 from .analysis import Analyzer, fold, is_cjk
 from .reader import LocaleIndex, Snapshot
 
 CROSS_LANGUAGE = 0.9  # a match in another language than the resident's ranks a little lower
-SYNONYM = 0.9  # a synonym's match counts a little less than the word typed
+SYNONYM = 0.9  # a catalog synonym's match counts a little less than the word typed
+THESAURUS = 0.7  # an everyday word from the shipped thesaurus (kids -> children), less again
 TYPO = {1: 0.8, 2: 0.6}  # a corrected word's match, by edit distance
 VARIANT = 0.8  # a much more common spelling of a rare word
 COMPOUND = 0.6  # each of two words matching their one-word form (counted twice: 1.2 for the pair)
@@ -62,24 +64,24 @@ class Clause:
             self.alternatives.append(alternative)
 
 
-SynonymGroups = tuple[tuple[tuple[str, ...], ...], ...]
-
-
 def clauses_for(
-    analyzer: Analyzer, query: str, synonyms: SynonymGroups, *, keep_stopwords: bool = False
+    analyzer: Analyzer, query: str, synonyms: SynonymTable, *, keep_stopwords: bool = False
 ) -> list[Clause]:
     words = analyzer.words(query, keep_stopwords=True)
+    stems = tuple(w if is_cjk(w) else analyzer.stem_word(w) for w in words)
     clauses: list[Clause] = []
     i = 0
     while i < len(words):
-        span, group = _synonym_at(words, i, synonyms)
-        if group:
+        span, variants = _synonym_at(stems, i, synonyms)
+        if variants:
             typed = tuple(words[i : i + span])
             clause = Clause(" ".join(typed), [])
-            for variant in group:
-                terms = tuple(t for w in variant for t in _word_terms(analyzer, w, keep_stop=True))
-                exact = tuple(w for w in variant if not is_cjk(w))
-                clause.add(Alternative(terms, 1.0 if variant == typed else SYNONYM, exact))
+            mine = _phrase_terms(analyzer, typed)
+            clause.add(Alternative(mine, 1.0, _exact(typed)))
+            for variant, weight in variants:
+                terms = _phrase_terms(analyzer, variant)
+                if terms != mine:
+                    clause.add(Alternative(terms, weight, _exact(variant)))
             clauses.append(clause)
             i += span
             continue
@@ -102,6 +104,17 @@ def clauses_for(
     return clauses
 
 
+def _phrase_terms(analyzer: Analyzer, words: Sequence[str]) -> tuple[str, ...]:
+    """A phrase's index terms: its stop words are not indexed ("licencia de conducir"), unless it is nothing
+    but stop words."""
+    terms = tuple(t for w in words for t in _word_terms(analyzer, w, keep_stop=False))
+    return terms or tuple(t for w in words for t in _word_terms(analyzer, w, keep_stop=True))
+
+
+def _exact(words: Sequence[str]) -> tuple[str, ...]:
+    return tuple(w for w in words if not is_cjk(w))
+
+
 def _word_terms(analyzer: Analyzer, word: str, *, keep_stop: bool) -> list[str]:
     if is_cjk(word):
         return analyzer.terms(word)
@@ -111,33 +124,75 @@ def _word_terms(analyzer: Analyzer, word: str, *, keep_stop: bool) -> list[str]:
     return [term] if term else []
 
 
+@dataclass(frozen=True)
+class Synonym:
+    """Typed, any of `triggers` (as stems) also matches each of `variants` (folded words) at `weight`."""
+
+    triggers: tuple[tuple[str, ...], ...]
+    variants: tuple[tuple[str, ...], ...]
+    weight: float
+
+
+@dataclass(frozen=True)
+class SynonymTable:
+    entries: tuple[Synonym, ...] = ()
+    longest: int = 0
+    starts: frozenset[str] = frozenset()  # first stems of every trigger: most words start none
+
+    @classmethod
+    def of(cls, entries: Sequence[Synonym]) -> SynonymTable:
+        triggers = [t for e in entries for t in e.triggers]
+        return cls(tuple(entries), max(map(len, triggers), default=0), frozenset(t[0] for t in triggers))
+
+
 def _synonym_at(
-    words: Sequence[str], i: int, synonyms: SynonymGroups
-) -> tuple[int, tuple[tuple[str, ...], ...] | None]:
-    """The longest synonym phrase starting at words[i]: (its length, its group)."""
-    best: tuple[int, tuple[tuple[str, ...], ...] | None] = (0, None)
-    for group in synonyms:
-        for variant in group:
-            n = len(variant)
-            if n > best[0] and tuple(words[i : i + n]) == variant:
-                best = (n, group)
-    return best
+    stems: Sequence[str], i: int, table: SynonymTable
+) -> tuple[int, list[tuple[tuple[str, ...], float]]]:
+    """The longest synonym phrase typed at stems[i]: (its length in words, [(variant, weight)]). Every entry
+    triggered by that phrase counts (the catalog's and the thesaurus's); a variant keeps its best weight."""
+    if stems[i] not in table.starts:
+        return 0, []
+    span = 0
+    found: dict[tuple[str, ...], float] = {}
+    for entry in table.entries:
+        for trigger in entry.triggers:
+            n = len(trigger)
+            if n < span or tuple(stems[i : i + n]) != trigger:
+                continue
+            if n > span:
+                span, found = n, {}
+            for variant in entry.variants:
+                found[variant] = max(found.get(variant, 0.0), entry.weight)
+    return span, list(found.items())
 
 
-_synonym_tables: dict[tuple[str, str], SynonymGroups] = {}
+_synonym_tables: dict[tuple[str, str], SynonymTable] = {}
 
 
-def synonym_groups(catalog: Catalog, analyzer: Analyzer, locale: str) -> SynonymGroups:
-    """The catalog's synonym groups for a locale, each phrase as folded words. Computed once per catalog."""
+def synonym_groups(catalog: Catalog, analyzer: Analyzer, locale: str) -> SynonymTable:
+    """The catalog's synonyms for a locale, then the shipped thesaurus of its language, with triggers as stems.
+    Computed once per catalog."""
     key = (catalog.digest, locale)
     table = _synonym_tables.get(key)
     if table is None:
-        groups = []
+        entries = []
+
+        def words(phrase: str) -> tuple[str, ...]:
+            return tuple(analyzer.words(phrase, keep_stopwords=True))
+
+        def stems(phrase: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(w if is_cjk(w) else analyzer.stem_word(w) for w in phrase)
+
         for group in catalog.synonyms.get(locale, ()):
-            variants = tuple(v for v in (tuple(analyzer.words(p, keep_stopwords=True)) for p in group) if v)
+            variants = tuple(v for v in map(words, group) if v)
             if len(variants) > 1:
-                groups.append(variants)
-        table = tuple(groups)
+                entries.append(Synonym(tuple(map(stems, variants)), variants, SYNONYM))
+        for entry in thesaurus.entries_for(locale):
+            triggers = tuple(v for v in map(words, entry.triggers) if v)
+            variants = tuple(v for v in map(words, entry.variants) if v)
+            if triggers and variants:
+                entries.append(Synonym(tuple(map(stems, triggers)), variants, THESAURUS))
+        table = SynonymTable.of(entries)
         if len(_synonym_tables) > 256:
             _synonym_tables.clear()
         _synonym_tables[key] = table
