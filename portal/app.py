@@ -77,7 +77,7 @@ def configure_catalog(app: Flask) -> None:
 
 def configure_search(app: Flask) -> None:
     """The search index: built (or brought up to date) here if missing or stale, re-indexed after each reload."""
-    from portal.search import SearchEngine
+    from portal.search import SearchEngine, popularity
     from portal.search.log import SearchLog
 
     engine = SearchEngine(
@@ -85,6 +85,8 @@ def configure_search(app: Flask) -> None:
         processes=int(app.config["SEARCH_BUILD_PROCESSES"]),
         cache_size=int(app.config["SEARCH_CACHE_SIZE"]),
         refresh_seconds=float(app.config["SEARCH_REFRESH_SECONDS"]),
+        popularity_weight=float(app.config["SEARCH_POPULARITY_WEIGHT"]),
+        popularity_seconds=float(app.config["SEARCH_POPULARITY_SECONDS"]),
     )
     store: CatalogStore = app.extensions["portal.catalog"]
     if app.config["SEARCH_BUILD_AT_START"]:
@@ -94,6 +96,10 @@ def configure_search(app: Flask) -> None:
     else:
         engine.refresh(wait=True)
     store.on_change(engine.reindex_in_background)
+    if engine.popularity_weight > 0:
+        db = app.extensions["portal.db"]
+        days = int(app.config["SEARCH_POPULARITY_DAYS"])
+        engine.use_popularity(lambda: popularity.shares(popularity.usage_counts(db, days=days)))
     app.extensions["portal.search"] = engine
     app.extensions["portal.search_log"] = SearchLog(
         app.extensions["portal.db"],

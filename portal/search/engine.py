@@ -6,6 +6,8 @@
   time; the latest catalog wins) and swap the open snapshot when done. Other workers notice the new build within
   `refresh_seconds` and swap too.
 - `search()` / `suggest()`: always against one whole snapshot, never a build in progress.
+- `use_popularity(source)`: rank with how much residents use each service (see `popularity`), read from
+  `source` in a background thread every `popularity_seconds`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -35,6 +38,8 @@ class SearchEngine:
         processes: int = 0,
         cache_size: int = 2048,
         refresh_seconds: float = 1.0,
+        popularity_weight: float = 0.0,
+        popularity_seconds: float = 600.0,
     ) -> None:
         self.root = Path(root)
         self.processes = processes
@@ -46,6 +51,13 @@ class SearchEngine:
         self._opening: threading.Thread | None = None
         self._builder: threading.Thread | None = None
         self._pending: Catalog | None = None
+        self.popularity_weight = popularity_weight
+        self.popularity_seconds = popularity_seconds
+        self._prior: Mapping[str, float] = {}
+        self._prior_version = 0
+        self._prior_source: Callable[[], Mapping[str, float]] | None = None
+        self._prior_checked = 0.0
+        self._prior_thread: threading.Thread | None = None
 
     # --- lifecycle -------------------------------------------------------------------------------------------
 
@@ -137,26 +149,77 @@ class SearchEngine:
     def serving(self) -> str | None:
         return self._snapshot.name if self._snapshot else None
 
+    # --- popularity ------------------------------------------------------------------------------------------
+
+    def set_popularity(self, shares: Mapping[str, float]) -> None:
+        """service id -> use between 0 and 1 (`popularity.shares`). Cached answers made without it are dropped."""
+        if dict(shares) == dict(self._prior):
+            return
+        self._prior = dict(shares)
+        self._prior_version += 1
+
+    def use_popularity(self, source: Callable[[], Mapping[str, float]]) -> None:
+        """Read the prior from `source` now, then again in the background every `popularity_seconds`."""
+        self._prior_source = source
+        self._refresh_popularity()
+
+    def _refresh_popularity(self) -> None:
+        source = self._prior_source
+        if source is None:
+            return
+        self._prior_checked = time.monotonic()
+        try:
+            self.set_popularity(source())
+        except Exception:
+            log.exception("could not read how much services are used; ranking as before")
+        finally:
+            self._prior_thread = None
+
+    def _maybe_refresh_popularity(self) -> None:
+        if self._prior_source is None or self._prior_thread is not None:
+            return
+        if self.popularity_seconds <= 0:  # tests and tiny sites: read it on every search
+            self._refresh_popularity()
+            return
+        if time.monotonic() - self._prior_checked < self.popularity_seconds:
+            return
+        with self._lock:
+            if self._prior_thread is not None:
+                return
+            self._prior_checked = time.monotonic()
+            self._prior_thread = threading.Thread(
+                target=self._refresh_popularity, name="search-popularity", daemon=True
+            )
+            self._prior_thread.start()
+
+    def ranking_version(self) -> int:
+        """Changes whenever the same query may rank differently on the same index and catalog (for caches)."""
+        self._maybe_refresh_popularity()
+        return self._prior_version
+
+    def prior(self) -> Mapping[str, float]:
+        return self._prior if self.popularity_weight > 0 else {}
+
     # --- queries ---------------------------------------------------------------------------------------------
 
     def search(self, catalog: Catalog, request: Request) -> Results:
         snapshot = self.snapshot()
         request = replace(request, query=pipeline.normalize(request.query), page=max(1, request.page))
-        key = ("search", snapshot.name, catalog.digest, request)
+        key = ("search", snapshot.name, catalog.digest, self.ranking_version(), request)
         cached = self.cache.get(key)
         if isinstance(cached, Results):
             return cached
-        results = pipeline.search(snapshot, catalog, request)
+        results = pipeline.search(snapshot, catalog, request, self.prior(), self.popularity_weight)
         self.cache.put(key, results)
         return results
 
     def suggest(self, catalog: Catalog, query: str, locale: str, limit: int = 8) -> list[Hit]:
         snapshot = self.snapshot()
         query = pipeline.normalize(query)
-        key = ("suggest", snapshot.name, catalog.digest, query, locale, limit)
+        key = ("suggest", snapshot.name, catalog.digest, self.ranking_version(), query, locale, limit)
         cached = self.cache.get(key)
         if isinstance(cached, list):
             return cached
-        hits = pipeline.suggest(snapshot, catalog, query, locale, limit)
+        hits = pipeline.suggest(snapshot, catalog, query, locale, limit, self.prior(), self.popularity_weight)
         self.cache.put(key, hits)
         return hits

@@ -146,8 +146,17 @@ def best_bets(catalog: Catalog, query: str, locale: str) -> tuple[str, ...]:
     return ()
 
 
-def rank(catalog: Catalog, request: Request, query: str, outcome: Outcome | None) -> Results:
-    """Pin best bets, filter, count facets (set operations, not a loop over matches), order and cut one page."""
+def rank(
+    catalog: Catalog,
+    request: Request,
+    query: str,
+    outcome: Outcome | None,
+    prior: Mapping[str, float] | None = None,
+    weight: float = 0.0,
+) -> Results:
+    """Pin best bets, filter, count facets (set operations, not a loop over matches), order and cut one page.
+    `prior`: service id -> how much residents use it, 0 to 1 (see `popularity`); a match scores up to
+    `1 + weight` times more for it. Browsing (no query) stays A to Z."""
     facts = facts_for(catalog)
     locale = request.locale
     if outcome is None:  # browsing: every service
@@ -164,6 +173,10 @@ def rank(catalog: Catalog, request: Request, query: str, outcome: Outcome | None
             del scores[sid]
         for sid in [sid for sid in facts.inactive if sid in scores]:
             scores[sid] *= INACTIVE
+        if prior and weight > 0:
+            fewer = scores if len(scores) <= len(prior) else prior
+            for sid in [sid for sid in fewer if sid in prior and sid in scores]:
+                scores[sid] *= 1.0 + weight * prior[sid]
         top = max(scores.values(), default=0.0)
         if MIN_SHARE and len(scores) > CUTOFF_FROM:
             # The long tail matching only a common word is noise to a resident ("8,572 services found"), and
@@ -205,16 +218,30 @@ def rank(catalog: Catalog, request: Request, query: str, outcome: Outcome | None
     return Results(request, query, len(kept), hits, suggestion, facets)
 
 
-def search(snapshot: Snapshot, catalog: Catalog, request: Request) -> Results:
+def search(
+    snapshot: Snapshot,
+    catalog: Catalog,
+    request: Request,
+    prior: Mapping[str, float] | None = None,
+    weight: float = 0.0,
+) -> Results:
     query = normalize(request.query)
     if not query:
         return rank(catalog, request, "", None)
     outcome = match(snapshot, catalog, query, request.locale)
     outcome.same_catalog = snapshot.manifest.digest == catalog.digest
-    return rank(catalog, request, query, outcome)
+    return rank(catalog, request, query, outcome, prior, weight)
 
 
-def suggest(snapshot: Snapshot, catalog: Catalog, query: str, locale: str, limit: int = 8) -> list[Hit]:
+def suggest(
+    snapshot: Snapshot,
+    catalog: Catalog,
+    query: str,
+    locale: str,
+    limit: int = 8,
+    prior: Mapping[str, float] | None = None,
+    weight: float = 0.0,
+) -> list[Hit]:
     """Services for an autocomplete, where the last word may be unfinished: it also matches the most used known
     words it begins. No typo correction: the resident has not finished typing."""
     query = normalize(query)
@@ -229,4 +256,4 @@ def suggest(snapshot: Snapshot, catalog: Catalog, query: str, locale: str, limit
     scores, locales = found.scores()
     outcome = Outcome(scores, locales) if scores else match(snapshot, catalog, query, locale, fuzzy=False)
     outcome.same_catalog = snapshot.manifest.digest == catalog.digest
-    return list(rank(catalog, Request(query, locale, page_size=limit), query, outcome).hits)
+    return list(rank(catalog, Request(query, locale, page_size=limit), query, outcome, prior, weight).hits)

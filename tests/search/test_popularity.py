@@ -1,0 +1,63 @@
+"""Services residents use rank higher among equally good matches; nothing else changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from portal import create_app
+from portal.search import popularity
+from portal.services import record_start
+
+from .conftest import ids, search_config
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Flask:
+    return create_app(search_config(tmp_path / "var", SEARCH_POPULARITY_SECONDS=0))
+
+
+def test_services_residents_use_come_first_among_equal_matches(app: Flask) -> None:
+    web = app.test_client()
+    # "license": the hunting and fishing licences match about equally (titles "Buy a ... license").
+    browsing = ids(web.get("/api/search?q=&lang=en"))
+    before = ids(web.get("/api/search?q=license&lang=en"))
+    assert before[:2] == ["hunting-license", "fishing-license"]
+    for _ in range(5):  # residents press Start on the fishing licence...
+        assert web.get("/en/go/fishing-license").status_code == 302
+    web.get("/en/search/go/fishing-license?q=fish")  # ...and choose it from results
+    after = web.get("/api/search?q=license&lang=en").get_json()
+    assert [r["id"] for r in after["results"]][:2] == ["fishing-license", "hunting-license"]
+    assert after["total"] == 4  # use lifts a match; it never brings in a service that does not match
+    assert ids(web.get("/api/search?q=passport&lang=en")) == ["renew-passport"]
+    assert ids(web.get("/api/search?q=&lang=en")) == browsing  # browsing stays A to Z, used or not
+    assert "fishing-license" in browsing
+
+
+def test_a_weight_of_zero_turns_it_off(tmp_path: Path) -> None:
+    app = create_app(search_config(tmp_path / "var", SEARCH_POPULARITY_WEIGHT=0, SEARCH_POPULARITY_SECONDS=0))
+    web = app.test_client()
+    for _ in range(5):
+        web.get("/en/go/fishing-license")
+    assert ids(web.get("/api/search?q=license&lang=en"))[:2] == ["hunting-license", "fishing-license"]
+
+
+def test_only_recent_use_counts(app: Flask) -> None:
+    db = app.extensions["portal.db"]
+    today = dt.date(2026, 12, 1)
+    record_start(db, "fishing-license", today - dt.timedelta(days=200))
+    record_start(db, "hunting-license", today)
+    record_start(db, "hunting-license", today - dt.timedelta(days=89))
+    assert popularity.usage_counts(db, days=90, today=today) == {"hunting-license": 2}
+
+
+def test_use_is_a_share_of_the_most_used_on_a_log_scale() -> None:
+    shares = popularity.shares({"a": 1000, "b": 31, "c": 0, "d": 1})
+    assert shares["a"] == 1.0
+    assert 0.45 < shares["b"] < 0.55  # 1/32 of the use, half the lift: the most used cannot drown the rest
+    assert "c" not in shares
+    assert 0 < shares["d"] < 0.15
+    assert popularity.shares({}) == {}
