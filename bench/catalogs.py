@@ -90,6 +90,19 @@ def govuk_catalog() -> tuple[Catalog, dict[str, str]]:
     return make_catalog(services, {"govuk": agency}, ("en",)), ids
 
 
+def govuk_usage(ids: dict[str, str]) -> dict[str, int]:
+    """Use of each page, for the popularity prior. The 2024 top-pages file lists the most used pages in order of
+    use, without figures: counts are given the Zipf shape page views have (the n-th page used 1/n as often as
+    the first), which is all the prior uses (a log scale relative to the most used page)."""
+    counts: dict[str, int] = {}
+    with open(DATA / "govuk" / "searchv2_top_1000_pages_with_titles.csv", encoding="utf-8") as fh:
+        for position, row in enumerate(csv.DictReader(fh), start=1):
+            sid = ids.get(row["link"])
+            if sid is not None and sid not in counts:
+                counts[sid] = round(1_000_000 / position)
+    return counts
+
+
 def govuk_judgements(ids: dict[str, str]) -> list[Judged]:
     """GOV.UK's 2017 health-check judgements: each query's pages that must rank in the top N ("<= N")."""
     relevant: dict[str, set[str]] = {}

@@ -142,8 +142,8 @@ def freshness(base: str, work: Path, log: Path) -> dict[str, float]:
     """Edit one service's title, then poll until both workers find it."""
     part = work / "catalog" / "services.d" / "part-000.yaml"
     text = part.read_text(encoding="utf-8")
-    edited = re.sub(
-        r"(- id: service-0\n(?:.*\n)*?\s+title:\n\s+en: )(.*)", rf"\g<1>{TOKEN} \g<2>", text, count=1
+    edited = re.sub(  # after the opening quote of a quoted title, so the YAML stays valid
+        r"(- id: service-0\n(?:.*\n)*?\s+title:\n\s+en: ['\"]?)(.*)", rf"\g<1>{TOKEN} \g<2>", text, count=1
     )
     assert edited != text
     url = f"{base}/api/search?q={TOKEN}&lang=en"
