@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 from operator import add, mul
 
 from portal.catalog import Catalog
@@ -39,6 +39,7 @@ TASK_WORD = 0.5  # "apply", "renew", "form": the task, not the service (see anal
 STOPWORD = 0.15  # weight of a stop word typed, where it appears verbatim
 COORDINATION = 1.0  # score *= (matched clauses / clauses) ** COORDINATION
 SUGGEST_WHEN_BETTER = 1.25
+FLOOR_FROM = 50  # below this many matches, every one is kept
 VARIANT_MAX_FREQUENCY = 2  # words used by at most this many services may be a rarer spelling...
 VARIANT_MIN_RATIO = 5  # ...of a neighbour used this many times more
 
@@ -326,8 +327,11 @@ class _Scored:
 class Match:
     """Scores per clause in each language searched; combined per service on demand."""
 
-    def __init__(self, keys: tuple[str, ...]) -> None:
+    def __init__(self, keys: tuple[str, ...], floor: float = 0.0) -> None:
         self.keys = keys  # the clauses that count (the resident's language's)
+        # Documents scoring under this share of the best are dropped before they are named (see query.rank's
+        # floor, which this only anticipates: it is set a little lower than that one).
+        self.floor = floor
         self.parts: list[_Scored] = []
 
     def add(self, index: LocaleIndex, clauses: Sequence[Clause], factor: float = 1.0) -> None:
@@ -369,7 +373,14 @@ class Match:
             counts = Counter(chain.from_iterable(matching))
             share = [part.factor * (k / n) ** COORDINATION for k in range(n + 1)]
             factors = map(share.__getitem__, map(counts.__getitem__, totals))
-        return dict(zip(map(ids.__getitem__, totals), map(mul, totals.values(), factors), strict=False))  # type: ignore[arg-type]
+        docs: Iterable[int] = totals.keys()
+        values: Iterable[float] = map(mul, totals.values(), factors)
+        if self.floor and len(totals) > FLOOR_FROM:
+            values = list(values)
+            cut = self.floor * max(values)
+            keep = list(map(cut.__le__, values))
+            docs, values = compress(docs, keep), compress(values, keep)
+        return dict(zip(map(ids.__getitem__, docs), values, strict=False))  # type: ignore[arg-type]
 
     def _languages(self) -> tuple[dict[str, float], dict[str, str]]:
         # A service's clause may match in one of its languages and another clause in another.
@@ -414,12 +425,21 @@ class Outcome:
     same_catalog: bool = False  # built from the very catalog being served: every id is in it
 
 
-def match(snapshot: Snapshot, catalog: Catalog, query: str, locale: str, *, fuzzy: bool = True) -> Outcome:
+def match(
+    snapshot: Snapshot,
+    catalog: Catalog,
+    query: str,
+    locale: str,
+    *,
+    fuzzy: bool = True,
+    floor: float = 0.0,
+) -> Outcome:
+    """`floor`: leave out documents scoring under this share of the best one (when there are many)."""
     home = snapshot.locales.get(locale) or snapshot.locales[catalog.default_locale]
     others = list(snapshot.others(home.locale))
-    outcome = _match(home, others, catalog, query, fuzzy=fuzzy, keep_stopwords=False)
+    outcome = _match(home, others, catalog, query, fuzzy=fuzzy, keep_stopwords=False, floor=floor)
     if not outcome.scores:  # nothing but question words matched nothing: let them count after all
-        fallback = _match(home, others, catalog, query, fuzzy=False, keep_stopwords=True)
+        fallback = _match(home, others, catalog, query, fuzzy=False, keep_stopwords=True, floor=floor)
         if fallback.scores:
             return fallback
     return outcome
@@ -433,6 +453,7 @@ def _match(
     *,
     fuzzy: bool,
     keep_stopwords: bool,
+    floor: float = 0.0,
 ) -> Outcome:
     plans: dict[str, list[Clause]] = {}
 
@@ -452,7 +473,7 @@ def _match(
     if fuzzy:
         add_variants(home, home_clauses)
     unknown = {c.key for c in home_clauses if not known(home, c)}
-    result = Match(keys)
+    result = Match(keys, floor)
     result.add(home, home_clauses)
     searched = [home]
     found_home = any(scores for _, minor, scores in result.parts[0].clauses if not minor)
@@ -490,7 +511,7 @@ def _match(
                     clause.add(Alternative((term,), TYPO[distance], (better,)))
             if index not in searched:
                 searched.append(index)
-    corrected = Match(keys)
+    corrected = Match(keys, floor)
     for index in searched:
         corrected.add(index, plan(index), 1.0 if index is home else CROSS_LANGUAGE)
     scores, locales = corrected.scores()

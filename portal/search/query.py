@@ -92,6 +92,9 @@ class CatalogFacts:
         self.catalog = catalog
         self.values: dict[str, dict[str, set[str]]] = {f: {} for f in FACETS}
         self.of: dict[str, dict[str, tuple[str, ...]]] = {f: {} for f in FACETS}  # facet -> service -> values
+        # For counting: the services with exactly one value (most), and the others (see `count`).
+        self.one: dict[str, dict[str, str]] = {f: {} for f in FACETS}
+        self.several: dict[str, dict[str, tuple[str, ...]]] = {f: {} for f in FACETS}
         for s in catalog.services.values():
             for facet, values in (
                 ("agency", (s.agency,)),
@@ -99,6 +102,10 @@ class CatalogFacts:
                 ("life_event", s.life_events),
             ):
                 self.of[facet][s.id] = values
+                if len(values) == 1:
+                    self.one[facet][s.id] = values[0]
+                elif values:
+                    self.several[facet][s.id] = values
                 for v in values:
                     self.values[facet].setdefault(v, set()).add(s.id)
         self.inactive = {s.id for s in catalog.services.values() if not s.active}
@@ -120,6 +127,17 @@ class CatalogFacts:
                 self.catalog.services, key=lambda sid: (sid in self.inactive, self.title(sid, locale))
             )
         return order
+
+    def count(self, facet: str, services: Iterable[str]) -> Counter[str]:
+        """How many of these services carry each value of a facet (one C-level pass for the single-valued)."""
+        several = self.several[facet]
+        if several:
+            services = list(services)
+        counts = Counter(map(self.one[facet].get, services))
+        counts.pop(None, None)  # type: ignore[call-overload]
+        if several:
+            counts.update(chain.from_iterable(several[sid] for sid in services if sid in several))
+        return counts
 
     def allowed(self, facet: str, chosen: frozenset[str]) -> set[str]:
         return set().union(*(self.values[facet].get(v, set()) for v in chosen))
@@ -166,11 +184,10 @@ def rank(
     else:
         scores = outcome.scores
         locales = outcome.locales
-        missing = (
-            scores.keys() - catalog.services.keys()
-        )  # the index is a moment older or newer than the catalog
-        for sid in missing:
-            del scores[sid]
+        if not outcome.same_catalog:  # the index is a moment older or newer than the catalog
+            services = catalog.services
+            for sid in [sid for sid in scores if sid not in services]:
+                del scores[sid]
         for sid in [sid for sid in facts.inactive if sid in scores]:
             scores[sid] *= INACTIVE
         if prior and weight > 0:
@@ -195,7 +212,7 @@ def rank(
         for other, ids in allowed.items():
             if other != facet:
                 base = ids.intersection(base)
-        counts = Counter(chain.from_iterable(map(facts.of[facet].__getitem__, base)))
+        counts = facts.count(facet, base)
         shown = {v for v, n in counts.items() if n} | filters[facet]
         facets[facet] = tuple(
             FacetValue(v, counts.get(v, 0), v in filters[facet])
@@ -228,7 +245,10 @@ def search(
     query = normalize(request.query)
     if not query:
         return rank(catalog, request, "", None)
-    outcome = match(snapshot, catalog, query, request.locale)
+    # Matching may drop the long tail already, as long as nothing rank() keeps is lost: use can lift a score by
+    # up to 1 + weight, so its floor is that much lower.
+    floor = MIN_SHARE / (1.0 + max(0.0, weight))
+    outcome = match(snapshot, catalog, query, request.locale, floor=floor)
     outcome.same_catalog = snapshot.manifest.digest == catalog.digest
     return rank(catalog, request, query, outcome, prior, weight)
 
