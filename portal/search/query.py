@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
+from typing import cast
 
 from portal.catalog import Catalog
 
@@ -133,8 +134,9 @@ class CatalogFacts:
         several = self.several[facet]
         if several:
             services = list(services)
-        counts = Counter(map(self.one[facet].get, services))
-        counts.pop(None, None)  # type: ignore[call-overload]
+        found: Counter[str | None] = Counter(map(self.one[facet].get, services))
+        found.pop(None, None)  # services with no value, or several
+        counts = cast("Counter[str]", found)
         if several:
             counts.update(chain.from_iterable(several[sid] for sid in services if sid in several))
         return counts
