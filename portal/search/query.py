@@ -24,7 +24,7 @@ from .reader import Snapshot
 
 MAX_QUERY_CHARS = 200
 INACTIVE = 0.5
-MIN_SHARE = 0.1  # results scoring under this share of the best one are left out...
+MIN_SHARE = 0.2  # results scoring under a fifth of the best one are left out...
 CUTOFF_FROM = 50  # ...when there are more than this many
 FACETS = ("agency", "category", "life_event")
 
