@@ -41,9 +41,14 @@ def configure_garbage_collection(app: Flask) -> None:
     resident's request). Unreferenced objects are still freed as usual. Not in tests, which make hundreds of apps."""
     if app.testing:
         return
-    gc.freeze()
+    _collect_and_freeze()
     store: CatalogStore = app.extensions["portal.catalog"]
-    store.on_change(lambda _catalog: gc.freeze())
+    store.on_change(lambda _catalog: _collect_and_freeze())
+
+
+def _collect_and_freeze() -> None:
+    gc.collect()  # what start-up (or the reload) left as garbage must not be frozen with the rest
+    gc.freeze()
 
 
 def configure_settings(app: Flask, overrides: dict[str, Any] | None) -> None:

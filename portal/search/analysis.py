@@ -21,7 +21,7 @@ from functools import lru_cache
 from whoosh.lang import NoStemmer, NoStopWords, stemmer_for_language, stopwords_for_language
 
 # Bump whenever terms change for the same text: every index built with another version is rebuilt.
-ANALYZER_VERSION = 4
+ANALYZER_VERSION = 5
 
 CJK_LANGUAGES = frozenset({"zh", "ja", "ko", "yue"})
 
@@ -31,6 +31,7 @@ _CJK = (
 _TOKEN = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[^\W_{_CJK}]+)")
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 _KEEP_MARKS = {"\u3099", "\u309a"}  # kana voicing marks are letters' identity, not accents
+_KEEP_LETTERS = {"й"}  # a letter of its own in Russian, not an accented и: folding it breaks stemming ("арендой")
 _SPECIAL_FOLDS = str.maketrans(
     {"đ": "d", "ø": "o", "ł": "l", "æ": "ae", "œ": "oe", "ı": "i", "þ": "th", "ð": "d"}
 )
@@ -72,7 +73,7 @@ class _FoldTable(dict[int, str]):
 
     def __missing__(self, code: int) -> str:
         char = chr(code)
-        if char in _KEEP_MARKS:
+        if char in _KEEP_MARKS or char in _KEEP_LETTERS:
             folded = char
         else:
             decomposed = unicodedata.normalize("NFKD", char)

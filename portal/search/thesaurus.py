@@ -50,7 +50,8 @@ def parse(text: str, source: str = "thesaurus") -> list[Entry]:
 
 
 def _phrases(text: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(p.strip() for p in text.split(",") if p.strip()))
+    """Comma-separated phrases; the Arabic comma separates them too."""
+    return tuple(dict.fromkeys(p.strip() for p in text.replace("،", ",").split(",") if p.strip()))
 
 
 @lru_cache(maxsize=64)

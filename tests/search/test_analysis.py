@@ -9,6 +9,12 @@ def test_folding_everywhere() -> None:
     assert fold("Numéro ÉTÉ Straße") == "numero ete strasse"
     assert fold("Nộp đơn") == "nop don"
     assert fold("パスポート") == "パスポート"  # kana keep their voicing marks
+    assert fold("Арендой ЁЛКА") == "арендой елка"  # й is a letter of its own; ё is written е anyway
+
+
+def test_russian_stems_words_with_short_i() -> None:
+    ru = analyzer_for("ru")
+    assert ru.terms("Помощь с арендой жилья") == ru.terms("помощь аренда жилье")
 
 
 def test_languages_whoosh_can_stem_get_stemming_and_stop_words() -> None:
