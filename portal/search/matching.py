@@ -327,11 +327,12 @@ class _Scored:
 class Match:
     """Scores per clause in each language searched; combined per service on demand."""
 
-    def __init__(self, keys: tuple[str, ...], floor: float = 0.0) -> None:
+    def __init__(self, keys: tuple[str, ...], floor: float = 0.0, limit: int = 0) -> None:
         self.keys = keys  # the clauses that count (the resident's language's)
         # Documents scoring under this share of the best are dropped before they are named (see query.rank's
         # floor, which this only anticipates: it is set a little lower than that one).
         self.floor = floor
+        self.limit = limit  # at most this many documents, the best (0: all)
         self.parts: list[_Scored] = []
 
     def add(self, index: LocaleIndex, clauses: Sequence[Clause], factor: float = 1.0) -> None:
@@ -378,6 +379,8 @@ class Match:
         if self.floor and len(totals) > FLOOR_FROM:
             values = list(values)
             cut = self.floor * max(values)
+            if self.limit and len(values) > self.limit:
+                cut = max(cut, sorted(values, reverse=True)[self.limit - 1])  # a C sort beats a heap here
             keep = list(map(cut.__le__, values))
             docs, values = compress(docs, keep), compress(values, keep)
         return dict(zip(map(ids.__getitem__, docs), values, strict=False))  # type: ignore[arg-type]
@@ -414,6 +417,9 @@ class Match:
             if n > 1 and COORDINATION:
                 total *= (len(per) / n) ** COORDINATION
             out[sid] = total
+        if self.limit and len(out) > self.limit:
+            cut = sorted(out.values(), reverse=True)[self.limit - 1]
+            out = {sid: s for sid, s in out.items() if s >= cut}
         return out, {sid: loc for sid, (_, loc) in best.items() if loc != home and sid in out}
 
 
@@ -433,13 +439,19 @@ def match(
     *,
     fuzzy: bool = True,
     floor: float = 0.0,
+    limit: int = 0,
 ) -> Outcome:
-    """`floor`: leave out documents scoring under this share of the best one (when there are many)."""
+    """`floor`: leave out documents scoring under this share of the best one (when there are many); `limit`:
+    keep at most this many, the best."""
     home = snapshot.locales.get(locale) or snapshot.locales[catalog.default_locale]
     others = list(snapshot.others(home.locale))
-    outcome = _match(home, others, catalog, query, fuzzy=fuzzy, keep_stopwords=False, floor=floor)
+    outcome = _match(
+        home, others, catalog, query, fuzzy=fuzzy, keep_stopwords=False, floor=floor, limit=limit
+    )
     if not outcome.scores:  # nothing but question words matched nothing: let them count after all
-        fallback = _match(home, others, catalog, query, fuzzy=False, keep_stopwords=True, floor=floor)
+        fallback = _match(
+            home, others, catalog, query, fuzzy=False, keep_stopwords=True, floor=floor, limit=limit
+        )
         if fallback.scores:
             return fallback
     return outcome
@@ -454,6 +466,7 @@ def _match(
     fuzzy: bool,
     keep_stopwords: bool,
     floor: float = 0.0,
+    limit: int = 0,
 ) -> Outcome:
     plans: dict[str, list[Clause]] = {}
 
@@ -473,7 +486,7 @@ def _match(
     if fuzzy:
         add_variants(home, home_clauses)
     unknown = {c.key for c in home_clauses if not known(home, c)}
-    result = Match(keys, floor)
+    result = Match(keys, floor, limit)
     result.add(home, home_clauses)
     searched = [home]
     found_home = any(scores for _, minor, scores in result.parts[0].clauses if not minor)
@@ -511,7 +524,7 @@ def _match(
                     clause.add(Alternative((term,), TYPO[distance], (better,)))
             if index not in searched:
                 searched.append(index)
-    corrected = Match(keys, floor)
+    corrected = Match(keys, floor, limit)
     for index in searched:
         corrected.add(index, plan(index), 1.0 if index is home else CROSS_LANGUAGE)
     scores, locales = corrected.scores()
