@@ -10,6 +10,30 @@ from dataclasses import dataclass
 from portal.catalog import Catalog, Service
 
 _LINK = re.compile(r"\]\([^)]*\)|https?://\S+")
+_WORD = re.compile(r"[^\W\d_][\w'’]*")
+_BREAK = re.compile(r"[()\[\]:;,.!?/|–—]|\s-\s")
+_JOINERS = frozenset("of for and the to on in de des du la le les et y para del e da do".split())
+
+
+def acronyms(title: str) -> list[str]:
+    """What residents call a service by its initials: each run of two or more capitalized words in its title
+    ("Social Insurance Number" -> "SIN", "Temporary Assistance for Needy Families" -> "TANF"). Small linking
+    words inside a run are skipped; punctuation and words already in capitals ("(CPP)") end a run."""
+    found: list[str] = []
+    for segment in _BREAK.split(title):
+        run: list[str] = []
+        for word in [*_WORD.findall(segment), ""]:
+            if word[:1].isupper() and not (len(word) > 1 and word.isupper()):
+                run.append(word)
+                continue
+            if word.lower() in _JOINERS and run:
+                continue
+            if len(run) >= 2:
+                initials = "".join(w[0] for w in run)
+                if initials not in found and len(initials) <= 6:
+                    found.append(initials)
+            run = []
+    return found
 
 
 @dataclass(frozen=True)
@@ -40,8 +64,10 @@ def documents_for(catalog: Catalog, service: Service) -> list[Document]:
             if e in catalog.life_events
         ]
         keywords = " ; ".join(service.keywords.values.get(locale, ()))
+        title = service.title.values.get(locale, "")
         parts = (
-            ("title", service.title.values.get(locale, "")),
+            ("title", title),
+            ("acronyms", " ".join(acronyms(title))),
             ("keywords", keywords),
             ("summary", service.summary.values.get(locale, "")),
             ("agency", f"{agency_name} {agency.acronym}".strip()),

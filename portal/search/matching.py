@@ -222,9 +222,9 @@ def add_compounds(index: LocaleIndex, clauses: list[Clause]) -> None:
             b.add(alternative)
     for clause in plain:
         word = clause.key
-        if len(word) < 6 or known(index, clause):
+        if len(word) < 8 or known(index, clause):
             continue
-        for cut in range(3, len(word) - 2):
+        for cut in range(4, len(word) - 3):  # parts of four letters or more: "pas"+"port" is no compound
             left, right = analyzer.term(word[:cut]), analyzer.term(word[cut:])
             if left and right and index.doc_frequency(left) > 0 and index.doc_frequency(right) > 0:
                 clause.add(Alternative((left, right), 1.0, (word[:cut], word[cut:])))
@@ -262,8 +262,13 @@ def max_edits(word: str) -> int:
     return 1 if len(word) < 8 else 2
 
 
-def correct(order: Sequence[LocaleIndex], word: str) -> tuple[str, int, LocaleIndex] | None:
-    """The likeliest intended word: fewest edits, then most used; the first index (the resident's) counts double."""
+def correct(
+    order: Sequence[LocaleIndex], word: str, everyday: Iterable[str] = ()
+) -> tuple[str, int, LocaleIndex] | None:
+    """The likeliest intended word: fewest edits, then most used; the first index (the resident's) counts double.
+    Besides the words services are named with, `everyday` words of the resident's language (the thesaurus's:
+    "unemploymnet" is "unemployment" though no title says it) are candidates where the index knows their stem."""
+    home = order[0]
     for distance in range(1, max_edits(word) + 1):
         best: tuple[int, int, str, LocaleIndex] | None = None
         for rank, index in enumerate(order):
@@ -273,9 +278,35 @@ def correct(order: Sequence[LocaleIndex], word: str) -> tuple[str, int, LocaleIn
                 key = (frequency * (2 if rank == 0 else 1), -rank)
                 if best is None or key > (best[0], best[1]):
                     best = (key[0], key[1], candidate, index)
+        if best is None:
+            for candidate in everyday:
+                term = home.analyzer.term(candidate)
+                if candidate[:1] != word[:1] or abs(len(candidate) - len(word)) > distance or not term:
+                    continue
+                frequency = home.doc_frequency(term)
+                if frequency and edit_distance(word, candidate, distance) <= distance:
+                    if best is None or frequency > best[0]:
+                        best = (frequency, 0, candidate, home)
         if best is not None:
             return best[2], distance, best[3]
     return None
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein distance (adjacent transpositions count one), or more than `limit` once it must be."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
 
 
 # --- scoring -----------------------------------------------------------------------------------------------------
@@ -509,7 +540,7 @@ def _match(
     ]
     corrections: dict[str, tuple[str, int, LocaleIndex]] = {}
     for clause in lost:
-        fix = correct([home, *others], clause.key)
+        fix = correct([home, *others], clause.key, thesaurus.words_for(home.locale))
         if fix is not None:
             corrections[clause.key] = fix
     scores, locales = result.scores()

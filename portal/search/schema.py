@@ -20,11 +20,12 @@ from whoosh.system import pack_uint
 
 from .analysis import analyzer_for, is_cjk
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # How much a word counts depending on where it appears. Title > keywords > summary > agency > topics > description.
 WEIGHTS = {
     "title": 5.0,
+    "acronyms": 3.0,  # initials of the title's capitalized names (documents.acronyms)
     "keywords": 3.0,
     "summary": 2.0,
     "agency": 1.5,
@@ -32,7 +33,7 @@ WEIGHTS = {
     "description": 1.0,
 }
 LENGTH_NORMALIZATION = 0.75  # BM25's b, per part
-WORD_PARTS = frozenset({"title", "keywords", "agency", "topics"})  # the vocabulary: what names services
+WORD_PARTS = frozenset({"title", "acronyms", "keywords", "agency", "topics"})  # the vocabulary: what names services
 
 Parts = Sequence[tuple[str, str]]  # (part name, text)
 

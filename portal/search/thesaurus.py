@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from .analysis import language_of
+from .analysis import analyzer_for, language_of
 
 
 @dataclass(frozen=True)
@@ -64,3 +64,17 @@ def entries_for(locale: str) -> tuple[Entry, ...]:
     if not language.isalpha() or not source.is_file():
         return ()
     return tuple(parse(source.read_text(encoding="utf-8"), f"thesaurus/{name}"))
+
+
+@lru_cache(maxsize=64)
+def words_for(locale: str) -> tuple[str, ...]:
+    """Every folded word of a locale's thesaurus: everyday words, candidates for typo correction."""
+    analyzer = analyzer_for(locale)
+    words = {
+        word
+        for entry in entries_for(locale)
+        for phrase in (*entry.triggers, *entry.variants)
+        for word in analyzer.words(phrase)
+        if len(word) >= 4 and not word.isdigit()
+    }
+    return tuple(sorted(words))
