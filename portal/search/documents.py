@@ -12,7 +12,7 @@ from portal.catalog import Catalog, Service
 _LINK = re.compile(r"\]\([^)]*\)|https?://\S+")
 _WORD = re.compile(r"[^\W\d_][\w'’]*")
 _BREAK = re.compile(r"[()\[\]:;,.!?/|–—]|\s-\s")
-_JOINERS = frozenset("of for and the to on in de des du la le les et y para del e da do".split())
+_JOINERS = frozenset(["of", "for", "and", "the", "to", "on", "in", "de", "des", "du", "la", "le", "les", "et", "y", "para", "del", "e", "da", "do"])
 
 
 def acronyms(title: str) -> list[str]:
