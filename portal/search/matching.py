@@ -284,9 +284,12 @@ def correct(
                 if candidate[:1] != word[:1] or abs(len(candidate) - len(word)) > distance or not term:
                     continue
                 frequency = home.doc_frequency(term)
-                if frequency and edit_distance(word, candidate, distance) <= distance:
-                    if best is None or frequency > best[0]:
-                        best = (frequency, 0, candidate, home)
+                if (
+                    frequency
+                    and (best is None or frequency > best[0])
+                    and edit_distance(word, candidate, distance) <= distance
+                ):
+                    best = (frequency, 0, candidate, home)
         if best is not None:
             return best[2], distance, best[3]
     return None
