@@ -17,7 +17,7 @@ from typing import cast
 
 from portal.catalog import Catalog
 
-from .analysis import fold
+from .analysis import analyzer_for, fold
 from .matching import Match as _Match
 from .matching import Outcome, clauses_for, match, prefix_clause, synonym_groups
 from .reader import Snapshot
@@ -30,6 +30,8 @@ CUTOFF_FROM = 50  # ...when there are more than this many
 # past the first few, and counting facets over thousands of weak matches ("tax" in 8,000 services) costs more
 # than the rest of the search. Searches with filters look at every match.
 MAX_RESULTS = 500
+TITLE_COVER = 0.03  # see cover_titles
+COVER_TOP = 50
 FACETS = ("agency", "category", "life_event")
 
 _SPACES = re.compile(r"\s+")
@@ -115,7 +117,17 @@ class CatalogFacts:
                     self.values[facet].setdefault(v, set()).add(s.id)
         self.inactive = {s.id for s in catalog.services.values() if not s.active}
         self._titles: dict[str, dict[str, str]] = {}
+        self._title_terms: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
         self._browse: dict[str, list[str]] = {}
+
+    def title_terms(self, sid: str, locale: str) -> tuple[str, frozenset[str]]:
+        """(the language of the title shown in `locale`, its index terms)."""
+        key = (sid, locale)
+        found = self._title_terms.get(key)
+        if found is None:
+            shown = self.catalog.services[sid].title.get(locale)
+            found = self._title_terms[key] = (shown.lang, frozenset(analyzer_for(shown.lang).terms(shown.text)))
+        return found
 
     def title(self, sid: str, locale: str) -> str:
         titles = self._titles.setdefault(locale, {})
@@ -200,6 +212,8 @@ def rank(
             fewer = scores if len(scores) <= len(prior) else prior
             for sid in [sid for sid in fewer if sid in prior and sid in scores]:
                 scores[sid] *= 1.0 + weight * prior[sid]
+        if TITLE_COVER and query:
+            cover_titles(facts, scores, query, locale)
         top = max(scores.values(), default=0.0)
         if MIN_SHARE and len(scores) > CUTOFF_FROM:
             # The long tail matching only a common word is noise to a resident ("8,572 services found"), and
@@ -239,6 +253,21 @@ def rank(
     hits = tuple(Hit(sid, round(scores[sid], 4), locales.get(sid, locale), sid in pinned) for sid in ordered)
     suggestion = outcome.suggestion if outcome else None
     return Results(request, query, len(kept), hits, suggestion, facets)
+
+
+def cover_titles(facts: CatalogFacts, scores: dict[str, float], query: str, locale: str) -> None:
+    """Among the best matches, lift each by the share of its title's words the query names: the general "Social
+    Security Disability Insurance" a little before "... for Spouse" when the query names no spouse. A tie-break,
+    not a signal: the lift is a few percent."""
+    terms: dict[str, set[str]] = {}
+    for sid, score in heapq.nlargest(COVER_TOP, scores.items(), key=itemgetter(1)):
+        lang, title = facts.title_terms(sid, locale)
+        if not title:
+            continue
+        typed = terms.get(lang)
+        if typed is None:
+            typed = terms[lang] = set(analyzer_for(lang).terms(query))
+        scores[sid] = score * (1.0 + TITLE_COVER * len(title & typed) / len(title))
 
 
 def search(

@@ -38,3 +38,12 @@ def test_other_languages_are_folded_and_split() -> None:
     for tag in ("vi", "tl", "ht", "xx-Latn"):
         assert describe(tag) == "folding", tag
     assert analyzer_for("vi").terms("Gia hạn bằng lái xe") == ["gia", "han", "bang", "lai", "xe"]
+
+
+def test_acronyms_of_capitalized_names_in_titles() -> None:
+    from portal.search.documents import acronyms
+
+    assert acronyms("Provision of a Social Insurance Number") == ["SIN"]
+    assert acronyms("Temporary Assistance for Needy Families (TANF)") == ["TANF"]  # linking words skipped
+    assert acronyms("Canada Pension Plan (CPP) Benefits") == ["CPP"]  # punctuation and capitals end a run
+    assert acronyms("Apply online for a UK passport") == []  # sentence case names nothing

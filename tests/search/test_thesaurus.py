@@ -83,3 +83,11 @@ def test_every_shipped_thesaurus_reads_and_every_phrase_has_words() -> None:
                 assert analyzer.words(phrase, keep_stopwords=True), f"{f.name}: {phrase!r} has no words"
     assert thesaurus.entries_for("en-GB") == thesaurus.entries_for("en")
     assert thesaurus.entries_for("xx") == ()
+
+
+def test_a_typo_is_corrected_to_an_everyday_word_no_title_uses(web: FlaskClient) -> None:
+    # "wrok": no title, keyword or agency name says "work", so the index's own vocabulary has nothing one edit
+    # away; the thesaurus knows "work", and summaries say it ("need to work", "look for work").
+    found = web.get("/api/search?q=wrok&lang=en").get_json()
+    assert found["suggestion"] == "work"
+    assert {r["id"] for r in found["results"]} >= {"social-insurance-number", "file-unemployment-claim"}
