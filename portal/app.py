@@ -47,6 +47,7 @@ def configure_garbage_collection(app: Flask) -> None:
 
 
 def _collect_and_freeze() -> None:
+    gc.unfreeze()  # the catalog replaced by a reload, and any cycle in it, must become collectable again
     gc.collect()  # what start-up (or the reload) left as garbage must not be frozen with the rest
     gc.freeze()
 

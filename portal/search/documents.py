@@ -18,21 +18,24 @@ _JOINERS = frozenset(["of", "for", "and", "the", "to", "on", "in", "de", "des", 
 def acronyms(title: str) -> list[str]:
     """What residents call a service by its initials: each run of two or more capitalized words in its title
     ("Social Insurance Number" -> "SIN", "Temporary Assistance for Needy Families" -> "TANF"). Small linking
-    words inside a run are skipped; punctuation and words already in capitals ("(CPP)") end a run."""
+    words inside a run are skipped; punctuation and words already in capitals ("(CPP)") end a run. A run that
+    starts the title may start with a capitalized verb ("Apply for the Westland Opportunity Grant"): its
+    initials count with and without that first word. Three to six letters."""
     found: list[str] = []
-    for segment in _BREAK.split(title):
+    for n, segment in enumerate(_BREAK.split(title)):
         run: list[str] = []
+        first_run = n == 0
         for word in [*_WORD.findall(segment), ""]:
             if word[:1].isupper() and not (len(word) > 1 and word.isupper()):
                 run.append(word)
                 continue
             if word.lower() in _JOINERS and run:
                 continue
-            if len(run) >= 2:
-                initials = "".join(w[0] for w in run)
-                if initials not in found and len(initials) <= 6:
+            for name in (run, run[1:]) if first_run else (run,):
+                initials = "".join(w[0] for w in name)
+                if len(name) >= 2 and 3 <= len(initials) <= 6 and initials not in found:
                     found.append(initials)
-            run = []
+            run, first_run = [], False
     return found
 
 

@@ -53,8 +53,7 @@ class SearchEngine:
         self._pending: Catalog | None = None
         self.popularity_weight = popularity_weight
         self.popularity_seconds = popularity_seconds
-        self._prior: Mapping[str, float] = {}
-        self._prior_version = 0
+        self._prior: tuple[int, Mapping[str, float]] = (0, {})  # (version, shares): replaced whole, never edited
         self._prior_source: Callable[[], Mapping[str, float]] | None = None
         self._prior_checked = 0.0
         self._prior_thread: threading.Thread | None = None
@@ -153,10 +152,10 @@ class SearchEngine:
 
     def set_popularity(self, shares: Mapping[str, float]) -> None:
         """service id -> use between 0 and 1 (`popularity.shares`). Cached answers made without it are dropped."""
-        if dict(shares) == dict(self._prior):
-            return
-        self._prior = dict(shares)
-        self._prior_version += 1
+        with self._lock:
+            version, current = self._prior
+            if dict(shares) != dict(current):
+                self._prior = (version + 1, dict(shares))
 
     def use_popularity(self, source: Callable[[], Mapping[str, float]]) -> None:
         """Read the prior from `source` now, then again in the background every `popularity_seconds`."""
@@ -195,31 +194,36 @@ class SearchEngine:
     def ranking_version(self) -> int:
         """Changes whenever the same query may rank differently on the same index and catalog (for caches)."""
         self._maybe_refresh_popularity()
-        return self._prior_version
+        return self._prior[0]
 
-    def prior(self) -> Mapping[str, float]:
-        return self._prior if self.popularity_weight > 0 else {}
+    def ranking(self) -> tuple[int, Mapping[str, float]]:
+        """(version, service id -> use): read once per search, so the version always names the shares used."""
+        self._maybe_refresh_popularity()
+        version, shares = self._prior
+        return version, (shares if self.popularity_weight > 0 else {})
 
     # --- queries ---------------------------------------------------------------------------------------------
 
     def search(self, catalog: Catalog, request: Request) -> Results:
         snapshot = self.snapshot()
         request = replace(request, query=pipeline.normalize(request.query), page=max(1, request.page))
-        key = ("search", snapshot.name, catalog.digest, self.ranking_version(), request)
+        version, prior = self.ranking()
+        key = ("search", snapshot.name, catalog.digest, version, request)
         cached = self.cache.get(key)
         if isinstance(cached, Results):
             return cached
-        results = pipeline.search(snapshot, catalog, request, self.prior(), self.popularity_weight)
+        results = pipeline.search(snapshot, catalog, request, prior, self.popularity_weight)
         self.cache.put(key, results)
         return results
 
     def suggest(self, catalog: Catalog, query: str, locale: str, limit: int = 8) -> list[Hit]:
         snapshot = self.snapshot()
         query = pipeline.normalize(query)
-        key = ("suggest", snapshot.name, catalog.digest, self.ranking_version(), query, locale, limit)
+        version, prior = self.ranking()
+        key = ("suggest", snapshot.name, catalog.digest, version, query, locale, limit)
         cached = self.cache.get(key)
         if isinstance(cached, list):
             return cached
-        hits = pipeline.suggest(snapshot, catalog, query, locale, limit, self.prior(), self.popularity_weight)
+        hits = pipeline.suggest(snapshot, catalog, query, locale, limit, prior, self.popularity_weight)
         self.cache.put(key, hits)
         return hits

@@ -280,8 +280,10 @@ def correct(
                     best = (key[0], key[1], candidate, index)
         if best is None:
             for candidate in everyday:
+                if candidate[:1] != word[:1] or abs(len(candidate) - len(word)) > distance:
+                    continue
                 term = home.analyzer.term(candidate)
-                if candidate[:1] != word[:1] or abs(len(candidate) - len(word)) > distance or not term:
+                if not term:
                     continue
                 frequency = home.doc_frequency(term)
                 if (

@@ -18,21 +18,25 @@ import math
 from collections import Counter
 from collections.abc import Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from portal.storage import Database
 from portal.storage.models import SearchClickCount, StartClick
 
 
+DAILY_STARTS = 50  # Start presses that count per service and day
+
+
 def usage_counts(db: Database, *, days: int = 90, today: dt.date | None = None) -> Counter[str]:
-    """service id -> Start presses plus results chosen, over the last `days` days."""
+    """service id -> use over the last `days` days: Start presses (at most DAILY_STARTS a day) plus the
+    queries it was chosen for (one per query and day). The counts come from anonymous requests anyone can
+    make: capped like this, a script pressing Start all day, or choosing it from one query, cannot buy the top."""
     since = (today or dt.date.today()) - dt.timedelta(days=days - 1)
     counts: Counter[str] = Counter()
+    capped = case((StartClick.count > DAILY_STARTS, DAILY_STARTS), else_=StartClick.count)
     with db.session() as session:
-        starts = select(StartClick.service_id, func.sum(StartClick.count)).where(StartClick.day >= since)
-        clicks = select(SearchClickCount.service_id, func.sum(SearchClickCount.clicks)).where(
-            SearchClickCount.day >= since
-        )
+        starts = select(StartClick.service_id, func.sum(capped)).where(StartClick.day >= since)
+        clicks = select(SearchClickCount.service_id, func.count()).where(SearchClickCount.day >= since)
         for stmt in (starts.group_by(StartClick.service_id), clicks.group_by(SearchClickCount.service_id)):
             for service_id, n in session.execute(stmt):
                 counts[service_id] += int(n or 0)

@@ -17,7 +17,7 @@ from typing import cast
 
 from portal.catalog import Catalog
 
-from .analysis import analyzer_for, fold
+from .analysis import fold
 from .matching import Match as _Match
 from .matching import Outcome, clauses_for, match, prefix_clause, synonym_groups
 from .reader import Snapshot
@@ -26,12 +26,10 @@ MAX_QUERY_CHARS = 200
 INACTIVE = 0.5
 MIN_SHARE = 0.2  # results scoring under a fifth of the best one are left out...
 CUTOFF_FROM = 50  # ...when there are more than this many
-# A search finds at most this many services, the best; filters then narrow those down. A resident never pages
-# past the first few, and counting facets over thousands of weak matches ("tax" in 8,000 services) costs more
-# than the rest of the search. Searches with filters look at every match.
+# A search finds at most this many services, the best; filters narrow those down, so a facet's count is what
+# choosing it shows. A resident never pages past the first few, and counting facets over thousands of weak
+# matches ("tax" in 8,000 services) costs more than the rest of the search.
 MAX_RESULTS = 500
-TITLE_COVER = 0.03  # see cover_titles
-COVER_TOP = 50
 FACETS = ("agency", "category", "life_event")
 
 _SPACES = re.compile(r"\s+")
@@ -117,17 +115,7 @@ class CatalogFacts:
                     self.values[facet].setdefault(v, set()).add(s.id)
         self.inactive = {s.id for s in catalog.services.values() if not s.active}
         self._titles: dict[str, dict[str, str]] = {}
-        self._title_terms: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
         self._browse: dict[str, list[str]] = {}
-
-    def title_terms(self, sid: str, locale: str) -> tuple[str, frozenset[str]]:
-        """(the language of the title shown in `locale`, its index terms)."""
-        key = (sid, locale)
-        found = self._title_terms.get(key)
-        if found is None:
-            shown = self.catalog.services[sid].title.get(locale)
-            found = self._title_terms[key] = (shown.lang, frozenset(analyzer_for(shown.lang).terms(shown.text)))
-        return found
 
     def title(self, sid: str, locale: str) -> str:
         titles = self._titles.setdefault(locale, {})
@@ -212,13 +200,13 @@ def rank(
             fewer = scores if len(scores) <= len(prior) else prior
             for sid in [sid for sid in fewer if sid in prior and sid in scores]:
                 scores[sid] *= 1.0 + weight * prior[sid]
-        if TITLE_COVER and query:
-            cover_titles(facts, scores, query, locale)
         top = max(scores.values(), default=0.0)
         if MIN_SHARE and len(scores) > CUTOFF_FROM:
             # The long tail matching only a common word is noise to a resident ("8,572 services found"), and
             # costs every later step: keep what scores within reach of the best match.
             floor = MIN_SHARE * top
+            if len(scores) > MAX_RESULTS:
+                floor = max(floor, sorted(scores.values(), reverse=True)[MAX_RESULTS - 1])
             scores = {sid: s for sid, s in scores.items() if s >= floor}
         pinned = best_bets(catalog, query, locale)
         for i, sid in enumerate(pinned):
@@ -255,21 +243,6 @@ def rank(
     return Results(request, query, len(kept), hits, suggestion, facets)
 
 
-def cover_titles(facts: CatalogFacts, scores: dict[str, float], query: str, locale: str) -> None:
-    """Among the best matches, lift each by the share of its title's words the query names: the general "Social
-    Security Disability Insurance" a little before "... for Spouse" when the query names no spouse. A tie-break,
-    not a signal: the lift is a few percent."""
-    terms: dict[str, set[str]] = {}
-    for sid, score in heapq.nlargest(COVER_TOP, scores.items(), key=itemgetter(1)):
-        lang, title = facts.title_terms(sid, locale)
-        if not title:
-            continue
-        typed = terms.get(lang)
-        if typed is None:
-            typed = terms[lang] = set(analyzer_for(lang).terms(query))
-        scores[sid] = score * (1.0 + TITLE_COVER * len(title & typed) / len(title))
-
-
 def search(
     snapshot: Snapshot,
     catalog: Catalog,
@@ -283,8 +256,8 @@ def search(
     # Matching may drop the long tail already, as long as nothing rank() keeps is lost: use can lift a score by
     # up to 1 + weight, so its floor is that much lower.
     floor = MIN_SHARE / (1.0 + max(0.0, weight))
-    limit = 0 if any(request.filters().values()) else MAX_RESULTS
-    outcome = match(snapshot, catalog, query, request.locale, floor=floor, limit=limit)
+    # Matching cuts a little wider than rank() does: use and inactivity still reorder what it keeps.
+    outcome = match(snapshot, catalog, query, request.locale, floor=floor, limit=2 * MAX_RESULTS)
     outcome.same_catalog = snapshot.manifest.digest == catalog.digest
     return rank(catalog, request, query, outcome, prior, weight)
 

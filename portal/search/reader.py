@@ -124,8 +124,8 @@ class LocaleIndex:
         """Known words within `distance` edits (same first letter), with how many services use them."""
         if distance <= 0:
             return []
-        with self._io:
-            found = self.reader.terms_within("words", word, distance, prefix=1)
+        with self._io:  # a generator: it reads the files as it is consumed, so consume it here
+            found = list(self.reader.terms_within("words", word, distance, prefix=1))
         return [(w, self.word_frequency(w)) for w in found if w != word]
 
     def terms_starting(self, prefix: str, limit: int) -> list[str]:

@@ -101,18 +101,19 @@ def result_view(cat: Catalog, hit: Hit, locale: str, links: Links) -> dict[str, 
     }
 
 
-_labels: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
+_labels: dict[tuple[str, str], tuple[Catalog, dict[str, dict[str, str]]]] = {}
 
 
 def facet_labels(cat: Catalog, locale: str) -> dict[str, dict[str, str]]:
-    """Names of every agency, category and life event in a language: worked out once per catalog."""
+    """Names of every agency, category and life event in a language: worked out once per catalog (the very
+    catalog: a translations update reloads it with the same YAML digest and new names)."""
     key = (cat.digest, locale)
     found = _labels.get(key)
-    if found is None:
+    if found is None or found[0] is not cat:
         if len(_labels) > 64:
             _labels.clear()
-        found = _labels[key] = _facet_labels(cat, locale)
-    return found
+        found = _labels[key] = (cat, _facet_labels(cat, locale))
+    return found[1]
 
 
 def _facet_labels(cat: Catalog, locale: str) -> dict[str, dict[str, str]]:

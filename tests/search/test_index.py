@@ -23,7 +23,7 @@ from portal.search import query as pipeline
 from portal.search.build import builds_dir, current_manifest, ensure_index, read_pointer
 from portal.search.reader import Snapshot
 
-from .conftest import search_config
+from .conftest import CATALOG, search_config
 
 NEW_SERVICE = """
   - id: report-a-pothole
@@ -253,3 +253,39 @@ def test_portal_index_command(tmp_path: Path) -> None:
     assert "up to date" in again.output
     forced = runner.invoke(main, ["index", "--force"], env=env)
     assert "built 10 services" in forced.output
+
+
+def test_threads_share_an_open_index_safely(tmp_path: Path) -> None:
+    # The index is read with seek() and read() on shared files (not memory-mapped): threads of one worker
+    # (`flask run`, gunicorn --threads) must take turns, typo lookups and posting lists alike.
+    catalog = load_catalog(CATALOG).catalog
+    assert catalog is not None
+    engine = SearchEngine(tmp_path / "search", cache_size=0)
+    engine.ensure(catalog)
+    english = engine.snapshot().locales["en"]
+    expected = {
+        "within": english.words_within("pasport", 1),
+        "frequency": english.word_frequency("passport"),
+        "postings": list(english._score("text", "renew").docs),
+    }
+    errors: list[BaseException] = []
+    wrong: list[str] = []
+
+    def hammer() -> None:
+        try:
+            for _ in range(40):
+                if english.words_within("pasport", 1) != expected["within"]:
+                    wrong.append("within")
+                if english.word_frequency("passport") != expected["frequency"]:
+                    wrong.append("frequency")
+                if list(english._score("text", "renew").docs) != expected["postings"]:
+                    wrong.append("postings")
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=hammer) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and not wrong

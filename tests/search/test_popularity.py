@@ -61,3 +61,18 @@ def test_use_is_a_share_of_the_most_used_on_a_log_scale() -> None:
     assert "c" not in shares
     assert 0 < shares["d"] < 0.15
     assert popularity.shares({}) == {}
+
+
+def test_a_script_cannot_buy_the_top(app: Flask) -> None:
+    db = app.extensions["portal.db"]
+    today = dt.date(2026, 12, 1)
+    for _ in range(popularity.DAILY_STARTS + 30):  # one day of a script pressing Start
+        record_start(db, "fishing-license", today)
+    record_start(db, "hunting-license", today)
+    log = app.extensions["portal.search_log"]
+    for _ in range(20):  # ...or choosing a result from the same query
+        log.clicked("en", "licence", "hunting-license", today=today)
+    log.flush()
+    counts = popularity.usage_counts(db, days=90, today=today)
+    assert counts["fishing-license"] == popularity.DAILY_STARTS
+    assert counts["hunting-license"] == 2  # one Start, one query it was chosen for

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
+
+from portal import create_app
+
+from .conftest import search_config
 
 
 def test_api_returns_exactly_the_documented_fields(web: FlaskClient) -> None:
@@ -128,3 +134,22 @@ def test_autocomplete_is_a_plain_deferred_script_and_the_form_works_without_it(w
     ):
         assert aria in body
     assert "innerHTML" not in body  # suggestions are text, never markup
+
+
+def test_at_most_the_best_matches_are_found_and_facet_counts_are_what_choosing_them_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from portal.search import matching, query
+
+    monkeypatch.setattr(query, "MAX_RESULTS", 2)  # as 500 among 10,000 services
+    monkeypatch.setattr(query, "CUTOFF_FROM", 0)
+    monkeypatch.setattr(matching, "FLOOR_FROM", 0)
+    web = create_app(search_config(tmp_path / "var", SEARCH_CACHE_SIZE=0)).test_client()
+    found = web.get("/api/search?q=license&lang=en").get_json()  # four services say "license"
+    assert found["total"] == 2
+    for facet, values in found["facets"].items():
+        for value in values:
+            chosen = web.get(
+                "/api/search", query_string={"q": "license", "lang": "en", facet: value["value"]}
+            ).get_json()
+            assert chosen["total"] == value["count"], (facet, value)

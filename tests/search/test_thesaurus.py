@@ -91,3 +91,22 @@ def test_a_typo_is_corrected_to_an_everyday_word_no_title_uses(web: FlaskClient)
     found = web.get("/api/search?q=wrok&lang=en").get_json()
     assert found["suggestion"] == "work"
     assert {r["id"] for r in found["results"]} >= {"social-insurance-number", "file-unemployment-claim"}
+
+
+def test_a_word_that_only_shares_a_stem_with_an_entry_does_not_trigger_it() -> None:
+    from portal.catalog import load_catalog
+    from portal.search.matching import clauses_for, synonym_groups
+
+    from .conftest import CATALOG
+
+    catalog = load_catalog(CATALOG).catalog
+    assert catalog is not None
+    for query, locale, unwanted in (
+        ("report a fire", "en", "unemploy"),  # "fired" is no entry; "got fired" is
+        ("pay a parking ticket", "en", "salari"),
+        ("comprar una casa", "es", "matrimoni"),  # "casarse" stems like "casa"
+    ):
+        analyzer = analyzer_for(locale)
+        clauses = clauses_for(analyzer, query, synonym_groups(catalog, analyzer, locale))
+        terms = {t for c in clauses for alt in c.alternatives for t in alt.terms}
+        assert unwanted not in terms, (query, terms)
