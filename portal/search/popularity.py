@@ -23,7 +23,6 @@ from sqlalchemy import case, func, select
 from portal.storage import Database
 from portal.storage.models import SearchClickCount, StartClick
 
-
 DAILY_STARTS = 50  # Start presses that count per service and day
 
 
