@@ -134,10 +134,9 @@ class SearchLog:
             {"day": day, "locale": locale, "query": text, "service_id": service_id, "clicks": n}
             for (day, locale, text, service_id), n in sorted(clicks.items())
         ]
-        insert = _dialect_insert(self.db.engine.dialect.name)
         with self.db.session() as session:
             if queries:
-                stmt = insert(SearchQueryCount)
+                stmt = self.db.insert(SearchQueryCount)
                 session.execute(
                     stmt.on_conflict_do_update(
                         index_elements=["day", "locale", "query"],
@@ -150,7 +149,7 @@ class SearchLog:
                     queries,
                 )
             if chosen:
-                stmt = insert(SearchClickCount)
+                stmt = self.db.insert(SearchClickCount)
                 session.execute(
                     stmt.on_conflict_do_update(
                         index_elements=["day", "locale", "query", "service_id"],
@@ -158,16 +157,6 @@ class SearchLog:
                     ),
                     chosen,
                 )
-
-
-def _dialect_insert(name: str) -> Any:
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-
-        return postgresql_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert
 
 
 # --- the report ------------------------------------------------------------------------------------------------
