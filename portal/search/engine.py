@@ -191,13 +191,9 @@ class SearchEngine:
             )
             self._prior_thread.start()
 
-    def ranking_version(self) -> int:
-        """Changes whenever the same query may rank differently on the same index and catalog (for caches)."""
-        self._maybe_refresh_popularity()
-        return self._prior[0]
-
     def ranking(self) -> tuple[int, Mapping[str, float]]:
-        """(version, service id -> use): read once per search, so the version always names the shares used."""
+        """(version, service id -> use), read together: the version changes whenever the same query may rank
+        differently on the same index and catalog, so caches key on it."""
         self._maybe_refresh_popularity()
         version, shares = self._prior
         return version, (shares if self.popularity_weight > 0 else {})

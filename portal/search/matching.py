@@ -1,14 +1,11 @@
-"""What a query means and which documents match it, best first.
+"""Which documents match a query, best first (what the query means is `clauses`).
 
-1. The query becomes clauses: each content word (stop and question words dropped), or a synonym phrase from the
-   catalog whose clause accepts any of its equivalents ("food stamps" = "snap" = "ebt"). Two words the index
-   knows written as one ("child care" / "childcare") match either way.
+1. The query becomes clauses (see `clauses`): content words, synonym phrases, compounds.
 2. The resident's language is searched first. Clauses it does not know are looked up in the catalog's other
    languages, and a service's clauses are scored in whichever of its languages matches them best (the French
    site finds "social insurance number"; "renouveler mon passport" finds the passport).
-3. Words no language knows are treated as typos: the closest known words (1 edit up to 7 letters, 2 from 8)
-   join their clause at a discount, and "Did you mean" offers the corrected query when it does clearly better.
-   Rare spellings with a much more common neighbour ("license" where the catalog says "licence") also match it.
+3. Words no language knows are treated as typos (`clauses.correct`): the closest known word joins its clause
+   at a discount, and "Did you mean" offers the corrected query when it does clearly better.
 4. A document's score is the sum of its clauses' BM25F scores times the share of clauses it matches, so the few
    words that matter in a long question decide. Stop words typed add a little where they appear verbatim
    ("sign in", "death of"), never enough to drown a content word.
@@ -25,293 +22,27 @@ from operator import add, mul
 
 from portal.catalog import Catalog
 
-from . import thesaurus
-from .analysis import Analyzer, fold, is_cjk
+from .analysis import fold
+from .clauses import (
+    Alternative,
+    Clause,
+    add_compounds,
+    add_single_characters,
+    add_variants,
+    clauses_for,
+    correct,
+    known,
+)
 from .reader import LocaleIndex, Snapshot
+from .synonyms import synonyms_for
 
 CROSS_LANGUAGE = 0.9  # a match in another language than the resident's ranks a little lower
-SYNONYM = 0.9  # a catalog synonym's match counts a little less than the word typed
-THESAURUS = 0.7  # an everyday word from the shipped thesaurus (kids -> children), less again
 TYPO = {1: 0.8, 2: 0.6}  # a corrected word's match, by edit distance
-VARIANT = 0.8  # a much more common spelling of a rare word
-COMPOUND = 0.6  # each of two words matching their one-word form (counted twice: 1.2 for the pair)
-TASK_WORD = 0.5  # "apply", "renew", "form": the task, not the service (see analysis.TASK_WORDS)
-STOPWORD = 0.15  # weight of a stop word typed, where it appears verbatim
 COORDINATION = 1.0  # score *= (matched clauses / clauses) ** COORDINATION
 SUGGEST_WHEN_BETTER = 1.25
-FLOOR_FROM = 50  # below this many matches, every one is kept
-VARIANT_MAX_FREQUENCY = 2  # words used by at most this many services may be a rarer spelling...
-VARIANT_MIN_RATIO = 5  # ...of a neighbour used this many times more
+LONG_TAIL_FROM = 50  # below this many matches, every one is kept
 
 _TYPED_WORD = re.compile(r"[^\W_]+")
-
-
-@dataclass(frozen=True)
-class Alternative:
-    terms: tuple[str, ...]  # stemmed terms that must all match
-    weight: float = 1.0
-    exact: tuple[str, ...] = ()  # the unstemmed words (stop words are matched by these alone)
-
-
-@dataclass
-class Clause:
-    key: str  # the folded word(s) typed: the same in every language's plan
-    alternatives: list[Alternative]
-    correctable: bool = False
-    minor: bool = False  # a stop word: adds a little where it appears verbatim, never required, never counted
-
-    def add(self, alternative: Alternative) -> None:
-        if alternative.terms and alternative not in self.alternatives:
-            self.alternatives.append(alternative)
-
-
-def clauses_for(
-    analyzer: Analyzer, query: str, synonyms: SynonymTable, *, keep_stopwords: bool = False
-) -> list[Clause]:
-    words = analyzer.words(query, keep_stopwords=True)
-    stems = tuple(w if is_cjk(w) else analyzer.stem_word(w) for w in words)
-    clauses: list[Clause] = []
-    i = 0
-    while i < len(words):
-        span, variants = _synonym_at(stems, i, synonyms)
-        if variants:
-            typed = tuple(words[i : i + span])
-            clause = Clause(" ".join(typed), [])
-            mine = _phrase_terms(analyzer, typed)
-            clause.add(Alternative(mine, 1.0, _exact(typed)))
-            for variant, weight in variants:
-                terms = _phrase_terms(analyzer, variant)
-                if terms != mine:
-                    clause.add(Alternative(terms, weight, _exact(variant)))
-            clauses.append(clause)
-            i += span
-            continue
-        word = words[i]
-        i += 1
-        if is_cjk(word):
-            clauses.extend(
-                Clause(g, [Alternative((g,))]) for g in _word_terms(analyzer, word, keep_stop=False)
-            )
-            continue
-        term = analyzer.term(word)
-        if term is None and keep_stopwords:
-            term = analyzer.stem_word(word)
-        if term:
-            correctable = len(word) >= 4 and not word.isdigit()
-            weight = TASK_WORD if word in analyzer.task_words else 1.0
-            clauses.append(Clause(word, [Alternative((term,), weight, (word,))], correctable))
-        elif STOPWORD and word not in {c.key for c in clauses}:
-            clauses.append(Clause(word, [Alternative((), STOPWORD, (word,))], minor=True))
-    return clauses
-
-
-def _phrase_terms(analyzer: Analyzer, words: Sequence[str]) -> tuple[str, ...]:
-    """A phrase's index terms: its stop words are not indexed ("licencia de conducir"), unless it is nothing
-    but stop words."""
-    terms = tuple(t for w in words for t in _word_terms(analyzer, w, keep_stop=False))
-    return terms or tuple(t for w in words for t in _word_terms(analyzer, w, keep_stop=True))
-
-
-def _exact(words: Sequence[str]) -> tuple[str, ...]:
-    return tuple(w for w in words if not is_cjk(w))
-
-
-def _word_terms(analyzer: Analyzer, word: str, *, keep_stop: bool) -> list[str]:
-    if is_cjk(word):
-        return analyzer.terms(word)
-    term = analyzer.term(word)
-    if term is None and keep_stop:
-        term = analyzer.stem_word(word)
-    return [term] if term else []
-
-
-@dataclass(frozen=True)
-class Synonym:
-    """Typed, any of `triggers` (as stems) also matches each of `variants` (folded words) at `weight`."""
-
-    triggers: tuple[tuple[str, ...], ...]
-    variants: tuple[tuple[str, ...], ...]
-    weight: float
-
-
-@dataclass(frozen=True)
-class SynonymTable:
-    entries: tuple[Synonym, ...] = ()
-    longest: int = 0
-    starts: frozenset[str] = frozenset()  # first stems of every trigger: most words start none
-
-    @classmethod
-    def of(cls, entries: Sequence[Synonym]) -> SynonymTable:
-        triggers = [t for e in entries for t in e.triggers]
-        return cls(tuple(entries), max(map(len, triggers), default=0), frozenset(t[0] for t in triggers))
-
-
-def _synonym_at(
-    stems: Sequence[str], i: int, table: SynonymTable
-) -> tuple[int, list[tuple[tuple[str, ...], float]]]:
-    """The longest synonym phrase typed at stems[i]: (its length in words, [(variant, weight)]). Every entry
-    triggered by that phrase counts (the catalog's and the thesaurus's); a variant keeps its best weight."""
-    if stems[i] not in table.starts:
-        return 0, []
-    span = 0
-    found: dict[tuple[str, ...], float] = {}
-    for entry in table.entries:
-        for trigger in entry.triggers:
-            n = len(trigger)
-            if n < span or tuple(stems[i : i + n]) != trigger:
-                continue
-            if n > span:
-                span, found = n, {}
-            for variant in entry.variants:
-                found[variant] = max(found.get(variant, 0.0), entry.weight)
-    return span, list(found.items())
-
-
-_synonym_tables: dict[tuple[str, str], SynonymTable] = {}
-
-
-def synonym_groups(catalog: Catalog, analyzer: Analyzer, locale: str) -> SynonymTable:
-    """The catalog's synonyms for a locale, then the shipped thesaurus of its language, with triggers as stems.
-    Computed once per catalog."""
-    key = (catalog.digest, locale)
-    table = _synonym_tables.get(key)
-    if table is None:
-        entries = []
-
-        def words(phrase: str) -> tuple[str, ...]:
-            return tuple(analyzer.words(phrase, keep_stopwords=True))
-
-        def stems(phrase: tuple[str, ...]) -> tuple[str, ...]:
-            return tuple(w if is_cjk(w) else analyzer.stem_word(w) for w in phrase)
-
-        for group in catalog.synonyms.get(locale, ()):
-            variants = tuple(v for v in map(words, group) if v)
-            if len(variants) > 1:
-                entries.append(Synonym(tuple(map(stems, variants)), variants, SYNONYM))
-        for entry in thesaurus.entries_for(locale):
-            triggers = tuple(v for v in map(words, entry.triggers) if v)
-            variants = tuple(v for v in map(words, entry.variants) if v)
-            if triggers and variants:
-                entries.append(Synonym(tuple(map(stems, triggers)), variants, THESAURUS))
-        table = SynonymTable.of(entries)
-        if len(_synonym_tables) > 256:
-            _synonym_tables.clear()
-        _synonym_tables[key] = table
-    return table
-
-
-# --- words the index knows ---------------------------------------------------------------------------------------
-
-
-def known(index: LocaleIndex, clause: Clause) -> bool:
-    return any(all(index.doc_frequency(t) > 0 for t in alt.terms) for alt in clause.alternatives)
-
-
-def add_compounds(index: LocaleIndex, clauses: list[Clause]) -> None:
-    """'child care' also matches 'childcare', and 'childcare' also 'child care', where the index knows them."""
-    analyzer = index.analyzer
-    plain = [
-        c for c in clauses if c.correctable or (len(c.key) >= 2 and " " not in c.key and not is_cjk(c.key))
-    ]
-    for a, b in zip(plain, plain[1:], strict=False):
-        joined = a.key + b.key
-        term = analyzer.term(joined)
-        if term and index.doc_frequency(term) > 0:
-            alternative = Alternative((term,), COMPOUND, (joined,))
-            a.add(alternative)
-            b.add(alternative)
-    for clause in plain:
-        word = clause.key
-        if len(word) < 8 or known(index, clause):
-            continue
-        for cut in range(4, len(word) - 3):  # parts of four letters or more: "pas"+"port" is no compound
-            left, right = analyzer.term(word[:cut]), analyzer.term(word[cut:])
-            if left and right and index.doc_frequency(left) > 0 and index.doc_frequency(right) > 0:
-                clause.add(Alternative((left, right), 1.0, (word[:cut], word[cut:])))
-                break
-
-
-def add_single_characters(index: LocaleIndex, clauses: Iterable[Clause]) -> None:
-    """A lone Chinese, Japanese or Korean character typed matches the bigrams it begins (only bigrams are indexed)."""
-    for clause in clauses:
-        if len(clause.key) == 1 and is_cjk(clause.key):
-            for term in index.terms_starting(clause.key, 20):
-                clause.add(Alternative((term,), 1.0))
-
-
-def add_variants(index: LocaleIndex, clauses: Iterable[Clause]) -> None:
-    """A word few services use, one edit from a word many use: match that one too (licence/license)."""
-    for clause in clauses:
-        word = clause.key
-        if not clause.correctable or len(word) < 5:
-            continue
-        frequency = index.word_frequency(word)
-        if frequency > VARIANT_MAX_FREQUENCY:
-            continue
-        for neighbour, count in index.words_within(word, 1):
-            if count >= VARIANT_MIN_RATIO * max(1, frequency):
-                term = index.analyzer.term(neighbour)
-                if term:
-                    clause.add(Alternative((term,), VARIANT, (neighbour,)))
-
-
-def max_edits(word: str) -> int:
-    """Typo tolerance scaled to word length: none under 4 letters, 1 edit up to 7, 2 from 8."""
-    if len(word) < 4:
-        return 0
-    return 1 if len(word) < 8 else 2
-
-
-def correct(
-    order: Sequence[LocaleIndex], word: str, everyday: Iterable[str] = ()
-) -> tuple[str, int, LocaleIndex] | None:
-    """The likeliest intended word: fewest edits, then most used; the first index (the resident's) counts double.
-    Besides the words services are named with, `everyday` words of the resident's language (the thesaurus's:
-    "unemploymnet" is "unemployment" though no title says it) are candidates where the index knows their stem."""
-    home = order[0]
-    for distance in range(1, max_edits(word) + 1):
-        best: tuple[int, int, str, LocaleIndex] | None = None
-        for rank, index in enumerate(order):
-            for candidate, frequency in index.words_within(word, distance):
-                if len(candidate) < 3 or candidate.isdigit():
-                    continue
-                key = (frequency * (2 if rank == 0 else 1), -rank)
-                if best is None or key > (best[0], best[1]):
-                    best = (key[0], key[1], candidate, index)
-        if best is None:
-            for candidate in everyday:
-                if candidate[:1] != word[:1] or abs(len(candidate) - len(word)) > distance:
-                    continue
-                term = home.analyzer.term(candidate)
-                if not term:
-                    continue
-                frequency = home.doc_frequency(term)
-                if (
-                    frequency
-                    and (best is None or frequency > best[0])
-                    and edit_distance(word, candidate, distance) <= distance
-                ):
-                    best = (frequency, 0, candidate, home)
-        if best is not None:
-            return best[2], distance, best[3]
-    return None
-
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Damerau-Levenshtein distance (adjacent transpositions count one), or more than `limit` once it must be."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
 
 
 # --- scoring -----------------------------------------------------------------------------------------------------
@@ -412,11 +143,9 @@ class Match:
             factors = map(share.__getitem__, map(counts.__getitem__, totals))
         docs: Iterable[int] = totals.keys()
         values: Iterable[float] = map(mul, totals.values(), factors)
-        if self.floor and len(totals) > FLOOR_FROM:
+        if (self.floor or self.limit) and len(totals) > LONG_TAIL_FROM:
             values = list(values)
-            cut = self.floor * max(values)
-            if self.limit and len(values) > self.limit:
-                cut = max(cut, sorted(values, reverse=True)[self.limit - 1])  # a C sort beats a heap here
+            cut = lowest_kept(values, self.floor, self.limit)
             keep = list(map(cut.__le__, values))
             docs, values = compress(docs, keep), compress(values, keep)
         return dict(zip(map(ids.__getitem__, docs), values, strict=False))  # type: ignore[arg-type]
@@ -453,10 +182,18 @@ class Match:
             if n > 1 and COORDINATION:
                 total *= (len(per) / n) ** COORDINATION
             out[sid] = total
-        if self.limit and len(out) > self.limit:
-            cut = sorted(out.values(), reverse=True)[self.limit - 1]
+        if (self.floor or self.limit) and len(out) > LONG_TAIL_FROM:
+            cut = lowest_kept(list(out.values()), self.floor, self.limit)
             out = {sid: s for sid, s in out.items() if s >= cut}
         return out, {sid: loc for sid, (_, loc) in best.items() if loc != home and sid in out}
+
+
+def lowest_kept(scores: Sequence[float], share: float, limit: int) -> float:
+    """The lowest score to keep: `share` of the best one, raised so that at most `limit` stay (0: no limit)."""
+    cut = share * max(scores, default=0.0)
+    if limit and len(scores) > limit:
+        cut = max(cut, sorted(scores, reverse=True)[limit - 1])  # a C sort beats a heap here
+    return cut
 
 
 @dataclass
@@ -508,7 +245,7 @@ def _match(
 
     def plan(index: LocaleIndex) -> list[Clause]:
         if index.locale not in plans:
-            groups = synonym_groups(catalog, index.analyzer, index.locale)
+            groups = synonyms_for(catalog, index.analyzer, index.locale)
             clauses = clauses_for(index.analyzer, query, groups, keep_stopwords=keep_stopwords)
             add_compounds(index, clauses)
             add_single_characters(index, clauses)
@@ -545,7 +282,7 @@ def _match(
     ]
     corrections: dict[str, tuple[str, int, LocaleIndex]] = {}
     for clause in lost:
-        fix = correct([home, *others], clause.key, thesaurus.words_for(home.locale))
+        fix = correct([home, *others], clause.key)
         if fix is not None:
             corrections[clause.key] = fix
     scores, locales = result.scores()
@@ -576,15 +313,3 @@ def replace_words(query: str, replacements: Mapping[str, str]) -> str:
         return replacements.get(fold(m.group()), m.group())
 
     return _TYPED_WORD.sub(swap, query)
-
-
-def prefix_clause(index: LocaleIndex, clauses: list[Clause], last: str, limit: int = 12) -> None:
-    """Let the unfinished last word also match the most used known words it begins (autocomplete)."""
-    if is_cjk(last) or len(last) < 2:
-        return
-    if not clauses or clauses[-1].key != last:
-        clauses.append(Clause(last, []))
-    for word in index.words_starting(last, limit):
-        term = index.analyzer.term(word)
-        if term:
-            clauses[-1].add(Alternative((term,), 1.0, (word,)))

@@ -17,15 +17,17 @@ from typing import cast
 
 from portal.catalog import Catalog
 
+from . import matching
 from .analysis import fold
+from .clauses import clauses_for, prefix_clause
 from .matching import Match as _Match
-from .matching import Outcome, clauses_for, match, prefix_clause, synonym_groups
+from .matching import Outcome, match
 from .reader import Snapshot
+from .synonyms import synonyms_for
 
 MAX_QUERY_CHARS = 200
 INACTIVE = 0.5
-MIN_SHARE = 0.2  # results scoring under a fifth of the best one are left out...
-CUTOFF_FROM = 50  # ...when there are more than this many
+MIN_SHARE = 0.2  # results scoring under a fifth of the best one are left out (when there are many)
 # A search finds at most this many services, the best; filters narrow those down, so a facet's count is what
 # choosing it shows. A resident never pages past the first few, and counting facets over thousands of weak
 # matches ("tax" in 8,000 services) costs more than the rest of the search.
@@ -96,7 +98,6 @@ class CatalogFacts:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.values: dict[str, dict[str, set[str]]] = {f: {} for f in FACETS}
-        self.of: dict[str, dict[str, tuple[str, ...]]] = {f: {} for f in FACETS}  # facet -> service -> values
         # For counting: the services with exactly one value (most), and the others (see `count`).
         self.one: dict[str, dict[str, str]] = {f: {} for f in FACETS}
         self.several: dict[str, dict[str, tuple[str, ...]]] = {f: {} for f in FACETS}
@@ -106,7 +107,6 @@ class CatalogFacts:
                 ("category", s.categories),
                 ("life_event", s.life_events),
             ):
-                self.of[facet][s.id] = values
                 if len(values) == 1:
                     self.one[facet][s.id] = values[0]
                 elif values:
@@ -201,12 +201,10 @@ def rank(
             for sid in [sid for sid in fewer if sid in prior and sid in scores]:
                 scores[sid] *= 1.0 + weight * prior[sid]
         top = max(scores.values(), default=0.0)
-        if MIN_SHARE and len(scores) > CUTOFF_FROM:
+        if len(scores) > matching.LONG_TAIL_FROM:
             # The long tail matching only a common word is noise to a resident ("8,572 services found"), and
             # costs every later step: keep what scores within reach of the best match.
-            floor = MIN_SHARE * top
-            if len(scores) > MAX_RESULTS:
-                floor = max(floor, sorted(scores.values(), reverse=True)[MAX_RESULTS - 1])
+            floor = matching.lowest_kept(list(scores.values()), MIN_SHARE, MAX_RESULTS)
             scores = {sid: s for sid, s in scores.items() if s >= floor}
         pinned = best_bets(catalog, query, locale)
         for i, sid in enumerate(pinned):
@@ -278,7 +276,7 @@ def suggest(
     words = home.analyzer.words(query)
     if not words:
         return []
-    clauses = clauses_for(home.analyzer, query, synonym_groups(catalog, home.analyzer, home.locale))
+    clauses = clauses_for(home.analyzer, query, synonyms_for(catalog, home.analyzer, home.locale))
     prefix_clause(home, clauses, words[-1])
     found = _Match(tuple(dict.fromkeys(c.key for c in clauses if not c.minor)))
     found.add(home, clauses)

@@ -26,6 +26,7 @@ from typing import Any
 from whoosh.filedb.filestore import FileStorage
 from whoosh.support.levenshtein import damerau_levenshtein
 
+from . import thesaurus
 from .analysis import Analyzer, analyzer_for
 from .build import Manifest, builds_dir, read_manifest
 
@@ -58,6 +59,7 @@ class LocaleIndex:
     # Whoosh reads its files with seek() and read() on shared file objects (see `open`): one reader at a time.
     _io: threading.RLock = field(default_factory=threading.RLock)
     _vocabulary: list[str] | None = None
+    _everyday: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def open(cls, path: Path, locale: str) -> LocaleIndex:
@@ -124,9 +126,9 @@ class LocaleIndex:
             return int(self.reader.doc_frequency("words", word))
 
     def words_within(self, word: str, distance: int) -> list[tuple[str, int]]:
-        """Known words within `distance` edits (same first letter), with how many services use them. Compared
-        with the vocabulary held in memory (a few thousand words: titles, keywords, agencies, topics): on the
-        index files, Whoosh's automaton makes hundreds of small reads (30-150 ms a typo)."""
+        """Known words (`vocabulary`) within `distance` edits (same first letter), with how many services use
+        them. Compared in memory (a few thousand words): on the index files, Whoosh's automaton makes hundreds
+        of small reads (30-150 ms a typo)."""
         if distance <= 0 or not word:
             return []
         vocabulary = self.vocabulary()
@@ -140,14 +142,22 @@ class LocaleIndex:
             and known != word
             and damerau_levenshtein(word, known, distance) <= distance
         ]
-        return [(w, self.word_frequency(w)) for w in found]
+        return [(w, self.word_frequency(w) or self._everyday.get(w, 0)) for w in found]
 
     def vocabulary(self) -> list[str]:
-        """Every known word, sorted (read once, on the first typo)."""
+        """Every known word, sorted (worked out once, on the first typo): the words services are named with,
+        and the everyday words of the language's thesaurus whose stem the index holds ("unemployment", where
+        titles say "employment insurance" and summaries "unemployed")."""
         if self._vocabulary is None:
             with self._io:
-                words = [w.decode("utf-8") if isinstance(w, bytes) else w for w in self.reader.lexicon("words")]
-            self._vocabulary = words
+                named = {w.decode("utf-8") if isinstance(w, bytes) else w for w in self.reader.lexicon("words")}
+            everyday = {}
+            for word in thesaurus.words_for(self.locale):
+                term = self.analyzer.term(word)
+                if word not in named and term and (frequency := self.doc_frequency(term)):
+                    everyday[word] = frequency  # how many services its stem is in
+            self._everyday = everyday
+            self._vocabulary = sorted(named | everyday.keys())
         return self._vocabulary
 
     def terms_starting(self, prefix: str, limit: int) -> list[str]:

@@ -189,7 +189,7 @@ def api_search() -> Response:
     cat = catalog()
     locale = _api_locale(cat)
     search = _search_request(locale)
-    key = (engine().serving, engine().ranking_version(), cat.digest, search, request.host_url)
+    key = (engine().serving, engine().ranking()[0], cat.digest, search, request.host_url)
     cached = _responses().get(key)
     if cached is None:
         cached = _api_search_body(cat, search)

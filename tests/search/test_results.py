@@ -142,8 +142,7 @@ def test_at_most_the_best_matches_are_found_and_facet_counts_are_what_choosing_t
     from portal.search import matching, query
 
     monkeypatch.setattr(query, "MAX_RESULTS", 2)  # as 500 among 10,000 services
-    monkeypatch.setattr(query, "CUTOFF_FROM", 0)
-    monkeypatch.setattr(matching, "FLOOR_FROM", 0)
+    monkeypatch.setattr(matching, "LONG_TAIL_FROM", 0)
     web = create_app(search_config(tmp_path / "var", SEARCH_CACHE_SIZE=0)).test_client()
     found = web.get("/api/search?q=license&lang=en").get_json()  # four services say "license"
     assert found["total"] == 2

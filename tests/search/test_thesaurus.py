@@ -95,7 +95,8 @@ def test_a_typo_is_corrected_to_an_everyday_word_no_title_uses(web: FlaskClient)
 
 def test_a_word_that_only_shares_a_stem_with_an_entry_does_not_trigger_it() -> None:
     from portal.catalog import load_catalog
-    from portal.search.matching import clauses_for, synonym_groups
+    from portal.search.clauses import clauses_for
+    from portal.search.synonyms import synonyms_for
 
     from .conftest import CATALOG
 
@@ -107,6 +108,6 @@ def test_a_word_that_only_shares_a_stem_with_an_entry_does_not_trigger_it() -> N
         ("comprar una casa", "es", "matrimoni"),  # "casarse" stems like "casa"
     ):
         analyzer = analyzer_for(locale)
-        clauses = clauses_for(analyzer, query, synonym_groups(catalog, analyzer, locale))
+        clauses = clauses_for(analyzer, query, synonyms_for(catalog, analyzer, locale))
         terms = {t for c in clauses for alt in c.alternatives for t in alt.terms}
         assert unwanted not in terms, (query, terms)
