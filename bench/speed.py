@@ -149,10 +149,12 @@ def freshness(base: str, work: Path, log: Path) -> dict[str, float]:
     url = f"{base}/api/search?q={TOKEN}&lang=en"
     edited_at = time.time()
     part.write_text(edited, encoding="utf-8")
-    streak, first = 0, None
+    streak, first, slowest = 0, None, 0.0
     deadline = time.monotonic() + 300
     while streak < 10 and time.monotonic() < deadline:
+        asked = time.perf_counter()
         found = get_json(url)["total"] > 0
+        slowest = max(slowest, time.perf_counter() - asked)
         streak = streak + 1 if found else 0
         if found and first is None:
             first = time.time()
@@ -165,6 +167,7 @@ def freshness(base: str, work: Path, log: Path) -> dict[str, float]:
         "first_found_s": (first or float("nan")) - edited_at,
         "searchable_everywhere_s": searchable - edited_at,
         "after_reload_s": searchable - reloaded,
+        "slowest_search_while_reloading_ms": slowest * 1000,
     }
 
 
@@ -276,7 +279,8 @@ def main() -> int:
     print(
         f"  one-service change: catalog reloaded by both workers {figures['catalog_reloaded_s']:.1f} s after the edit; "
         f"searchable on both {figures['searchable_everywhere_s']:.1f} s after the edit = "
-        f"{figures['after_reload_s']:.1f} s after the reload (target <= 5 s)"
+        f"{figures['after_reload_s']:.1f} s after the reload (target <= 5 s); slowest search while the "
+        f"workers reloaded in the background: {figures['slowest_search_while_reloading_ms']:.0f} ms"
     )
     ok = (
         figures.get("build_s", 0) <= 90

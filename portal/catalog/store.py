@@ -4,6 +4,10 @@ Each worker process holds one immutable Catalog and swaps the reference in one a
 either the old catalog or the new one, never a mix. A reload that fails validation logs every problem and keeps
 the last good catalog. Workers notice changes by the files' modification times (checked at most every
 `check_interval` seconds) or a reload stamp that `portal reload` touches, so all workers on a host follow.
+
+A web worker reloads in a background thread (`reload_if_changed(background=True)`): loading and validating
+10,000 services takes seconds, and the request that noticed the edit, like every other, is answered from the
+catalog already loaded. The swap happens when the new catalog is valid and complete.
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ class CatalogStore:
         self._signature: tuple[tuple[str, float, int], ...] = ()
         self._last_check = 0.0
         self._lock = threading.Lock()
+        self._reloader: threading.Thread | None = None
+        self._reloader_lock = threading.Lock()
         self._listeners: list[Listener] = []
         self.last_problems: list[Problem] = []
 
@@ -67,7 +73,8 @@ class CatalogStore:
     def reload(self) -> LoadResult:
         """Load the catalog again; swap only if it is valid."""
         with self._lock:
-            signature = self._current_signature()
+            signature = self._current_signature()  # stat first: an edit made while loading is seen next check
+            before = {path: (mtime, size) for path, mtime, size in signature}
             result = load_catalog(self.path, self._translations() if self._translations else None)
             self.last_problems = result.problems
             self._signature = signature
@@ -83,7 +90,11 @@ class CatalogStore:
                 return result
             changed = self._catalog is None or self._catalog.digest != result.catalog.digest
             self._catalog = result.catalog
-            self._signature = self._current_signature()  # now including any newly included files
+            # Now also watching any newly included files; files known before keep the times they had then.
+            self._signature = tuple(
+                (path, *before.get(path, (mtime, size)))
+                for path, mtime, size in self._current_signature()
+            )
             log.info(
                 "catalog loaded: %d services, %d agencies, %d locales (%s)",
                 len(result.catalog.services),
@@ -99,15 +110,38 @@ class CatalogStore:
                     log.exception("catalog change listener failed")
         return result
 
-    def reload_if_changed(self) -> bool:
-        """Cheap enough to call on every request: stats a few files at most every check_interval seconds."""
+    def reload_if_changed(self, *, background: bool = False) -> bool:
+        """Cheap enough to call on every request: stats a few files at most every check_interval seconds.
+        In the background, at most one reload runs at a time; the catalog is swapped when it is done."""
         now = time.monotonic()
         if now - self._last_check < self.check_interval:
             return False
         self._last_check = now
         if self._current_signature() == self._signature:
             return False
-        self.reload()
+        if not background:
+            self.reload()
+            return True
+        with self._reloader_lock:
+            if self._reloader is not None and self._reloader.is_alive():
+                return False  # the edit is picked up by the next check after this reload
+            self._reloader = threading.Thread(target=self._reload_quietly, name="catalog-reload", daemon=True)
+            self._reloader.start()
+        return True
+
+    def _reload_quietly(self) -> None:
+        try:
+            self.reload()
+        except Exception:  # an unreadable file is logged and the last good catalog keeps serving
+            log.exception("catalog reload failed; still serving the last good catalog")
+
+    def wait_reloaded(self, timeout: float = 60.0) -> bool:
+        """Wait for a background reload to finish (tests, benchmarks)."""
+        with self._reloader_lock:
+            thread = self._reloader
+        if thread is not None:
+            thread.join(timeout)
+            return not thread.is_alive()
         return True
 
     def _current_signature(self) -> tuple[tuple[str, float, int], ...]:

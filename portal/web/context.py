@@ -18,10 +18,11 @@ def catalog_store() -> CatalogStore:
 def catalog() -> Catalog:
     cached = g.get("_catalog")
     if cached is None:
-        # One request sees one catalog even if a reload swaps it meanwhile; the first look checks for edits.
+        # One request sees one catalog even if a reload swaps it meanwhile; the first look checks for edits,
+        # which are loaded in the background while this request and others are answered from this catalog.
         store = catalog_store()
         if current_app.config["RELOAD_INTERVAL"] > 0:
-            store.reload_if_changed()
+            store.reload_if_changed(background=True)
         cached = g._catalog = store.catalog
     return cast(Catalog, cached)
 

@@ -1,15 +1,18 @@
-"""A broken edit never takes the site down: the last good catalog keeps serving."""
+"""A broken edit never takes the site down: the last good catalog keeps serving. A reload happens in the
+background: the request that notices an edit, and every other, is answered from the catalog already loaded."""
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from portal.catalog import CatalogStore, loader
 from portal.cli import main
 
 
@@ -17,6 +20,14 @@ def _touch_later(path: Path) -> None:
     # Make sure the modification time moves even on coarse file systems.
     later = time.time() + 5
     os.utime(path, (later, later))
+
+
+def _notice_and_reload(client, app) -> None:
+    """A resident's request notices the edit; the reload then runs in the background until done."""
+    time.sleep(0.01)
+    client.get("/en/")
+    store: CatalogStore = app.extensions["portal.catalog"]
+    assert store.wait_reloaded(30)
 
 
 def test_a_broken_edit_keeps_the_old_catalog_serving(make_app, catalog_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -27,8 +38,8 @@ def test_a_broken_edit_keeps_the_old_catalog_serving(make_app, catalog_dir: Path
 
     services.write_text(services.read_text().replace("agency: dmv", "agency: dvm").replace("renew-license", "renew-licence"))
     _touch_later(services)
-    time.sleep(0.01)
     with caplog.at_level(logging.ERROR):
+        _notice_and_reload(client, app)
         page = client.get("/en/services/renew-license")
     assert page.status_code == 200, "the last good catalog must keep serving"
     assert client.get("/en/services/renew-licence").status_code == 404
@@ -43,8 +54,58 @@ def test_a_good_edit_is_served_after_the_reload(make_app, catalog_dir: Path) -> 
     assert b"Renew your driver" in client.get("/en/services/renew-license").data
     services.write_text(services.read_text().replace("Renew your driver's license", "Renew your driving licence"))
     _touch_later(services)
-    time.sleep(0.01)
+    _notice_and_reload(client, app)
     assert b"Renew your driving licence" in client.get("/en/services/renew-license").data
+
+
+def test_requests_are_answered_from_the_old_catalog_while_a_slow_reload_runs(
+    make_app, catalog_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = catalog_dir / "services.yaml"
+    app = make_app(services, RELOAD_INTERVAL=0.0001)
+    client = app.test_client()
+    loading, release = threading.Event(), threading.Event()
+    real_load = loader.load_catalog
+
+    def slow_load(*args, **kwargs):  # a catalog of 10,000 services takes seconds to load and validate
+        loading.set()
+        release.wait(30)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr("portal.catalog.store.load_catalog", slow_load)
+    services.write_text(services.read_text().replace("Renew your driver's license", "Renew your driving licence"))
+    _touch_later(services)
+    time.sleep(0.01)
+    first = client.get("/en/services/renew-license")  # notices the edit, and is not held up by the reload
+    assert loading.wait(5)
+    assert b"Renew your driver" in first.data
+    time.sleep(0.01)
+    assert b"Renew your driver" in client.get("/en/services/renew-license").data, "no second reload, no wait"
+    release.set()
+    assert app.extensions["portal.catalog"].wait_reloaded(30)
+    assert b"Renew your driving licence" in client.get("/en/services/renew-license").data
+
+
+def test_an_edit_made_while_a_reload_runs_is_not_missed(catalog_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    services = catalog_dir / "services.yaml"
+    store = CatalogStore(services, check_interval=0)
+    assert "renew-license" in store.catalog.services
+    real_load = loader.load_catalog
+
+    def load_then_edit(*args, **kwargs):
+        result = real_load(*args, **kwargs)
+        if "renew-licence" not in services.read_text():  # the agency author saves again while the reload runs
+            services.write_text(services.read_text().replace("renew-license", "renew-licence"))
+            later = time.time() + 10
+            os.utime(services, (later, later))
+        return result
+
+    monkeypatch.setattr("portal.catalog.store.load_catalog", load_then_edit)
+    _touch_later(services)
+    assert store.reload_if_changed()
+    assert "renew-license" in store.catalog.services  # what was on disk when the reload started
+    assert store.reload_if_changed(), "the second save must be noticed"
+    assert "renew-licence" in store.catalog.services
 
 
 def test_a_new_agency_file_is_picked_up(make_app, catalog_dir: Path) -> None:
@@ -58,7 +119,7 @@ def test_a_new_agency_file_is_picked_up(make_app, catalog_dir: Path) -> None:
         "agencies:\n  - {id: parks, name: State Parks, url: 'https://parks.example.gov'}\n"
     )
     _touch_later(catalog_dir / "services.d")
-    time.sleep(0.01)
+    _notice_and_reload(client, app)
     assert client.get("/en/agencies/parks").status_code == 200
 
 

@@ -100,7 +100,8 @@ def test_a_catalog_reload_reindexes_in_the_background(tmp_path: Path, catalog_co
     assert found(app, "pothole") == []
     add_service(catalog_copy)
     time.sleep(0.01)
-    app.test_client().get("/en/")  # any request notices the edit and reloads the catalog
+    app.test_client().get("/en/")  # any request notices the edit and reloads the catalog in the background
+    assert app.extensions["portal.catalog"].wait_reloaded(30)
     assert engine.wait_idle(30)
     assert found(app, "pothole") == ["report-a-pothole"]
     manifest = current_manifest(tmp_path / "var" / "search")
