@@ -58,7 +58,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEARCH_BUILD_AT_START", True, _bool, "Build the search index at start when it is missing or stale."),
     Setting("SEARCH_BUILD_PROCESSES", 0, int, "Processes building the index, one locale each (0: one per CPU)."),
     Setting("SEARCH_CACHE_SIZE", 2048, int, "Hot queries each worker keeps answers for (0 disables the cache)."),
-    Setting("SEARCH_POPULARITY_WEIGHT", 0.5, float, "How much residents' use of a service (Start presses, results chosen) lifts it in search: a match scores up to 1 + this times more (0: off)."),
+    Setting("SEARCH_POPULARITY_WEIGHT", 2.0, float, "How much residents' use of a service (Start presses, results chosen) lifts it in search: a match scores up to 1 + this times more (0: off). A word in an average title scores 3.18 times the same word in a description: above about 2, use outweighs that."),
     Setting("SEARCH_POPULARITY_DAYS", 90, int, "The window of use that search popularity counts, in days."),
     Setting("SEARCH_POPULARITY_SECONDS", 600.0, float, "How often each worker re-reads service use for search popularity (0: at every search)."),
     Setting("SEARCH_REFRESH_SECONDS", 1.0, float, "How often a worker checks whether another built a newer index."),

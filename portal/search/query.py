@@ -26,7 +26,7 @@ from .reader import Snapshot
 from .synonyms import synonyms_for
 
 MAX_QUERY_CHARS = 200
-INACTIVE = 0.5
+INACTIVE = 0.25  # a service no longer taking applications ranks below an active one that matches in its summary
 MIN_SHARE = 0.2  # results scoring under a fifth of the best one are left out (when there are many)
 # A search finds at most this many services, the best; filters narrow those down, so a facet's count is what
 # choosing it shows. A resident never pages past the first few, and counting facets over thousands of weak

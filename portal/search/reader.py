@@ -29,10 +29,16 @@ from whoosh.support.levenshtein import damerau_levenshtein
 from . import thesaurus
 from .analysis import Analyzer, analyzer_for
 from .build import Manifest, builds_dir, read_manifest
+from .schema import WEIGHTS
 
 log = logging.getLogger(__name__)
 
-K1 = 1.2  # BM25 saturation; length normalization is already in the stored weights (see schema)
+# BM25 saturation, in the unit of the stored weights. Those count a word in a title as WEIGHTS["title"] (5)
+# occurrences, so the usual k1 = 1.2 per occurrence is 1.2 x 5 here: one word in a title then saturates as one
+# occurrence does in plain BM25, and the part weights keep their order in the score (a word in a title is worth
+# 1.8 times a word in a summary, where 1.2 made it 1.3 times and let a summary repeating a word beat a title).
+# Length normalization is already in the stored weights (see schema).
+K1 = 1.2 * WEIGHTS["title"]
 TERM_CACHE_POSTINGS = 2_000_000  # per locale: about 16 MB of scores
 
 
