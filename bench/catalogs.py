@@ -113,6 +113,18 @@ def govuk_judgements(ids: dict[str, str]) -> list[Judged]:
     return [Judged(q, "en", frozenset(r)) for q, r in sorted(relevant.items()) if q]
 
 
+def govuk_2024_judgements(ids: dict[str, str]) -> list[Judged]:
+    """GOV.UK's 2024 top queries with the page each should find (searchv2: top 200 pairs and the self
+    assessment pairs), over the same catalog. Mostly one or two words: navigational searches."""
+    relevant: dict[str, set[str]] = {}
+    for name in ("searchv2_top_200_query_result_pairs.csv", "searchv2_self_assessment.csv"):
+        with open(DATA / "govuk" / name, encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                if row["link"] in ids:
+                    relevant.setdefault(row["query"].strip().lower(), set()).add(ids[row["link"]])
+    return [Judged(q, "en", frozenset(r), "top query") for q, r in sorted(relevant.items()) if q]
+
+
 # --- (b) usagov + Canada ---------------------------------------------------------------------------------------
 
 
