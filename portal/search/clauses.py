@@ -144,8 +144,10 @@ def add_single_characters(index: LocaleIndex, clauses: Iterable[Clause]) -> None
                 clause.add(Alternative((term,), 1.0))
 
 
-def add_variants(index: LocaleIndex, clauses: Iterable[Clause]) -> None:
-    """A word few services use, one edit from a word many use: match that one too (licence/license)."""
+def add_variants(index: LocaleIndex, clauses: Iterable[Clause]) -> dict[str, str]:
+    """A word few services use, one edit from a word many use: match that one too (licence/license). Returns
+    the most used neighbour of each word no service uses ("unemploymnet" -> "unemployment"), for "Did you mean"."""
+    respelled: dict[str, str] = {}
     for clause in clauses:
         word = clause.key
         if not clause.correctable or len(word) < 5:
@@ -153,11 +155,15 @@ def add_variants(index: LocaleIndex, clauses: Iterable[Clause]) -> None:
         frequency = index.word_frequency(word)
         if frequency > VARIANT_MAX_FREQUENCY:
             continue
+        best = 0
         for neighbour, count in index.words_within(word, 1):
             if count >= VARIANT_MIN_RATIO * max(1, frequency):
                 term = index.analyzer.term(neighbour)
                 if term:
                     clause.add(Alternative((term,), VARIANT, (neighbour,)))
+                    if frequency == 0 and count > best:
+                        respelled[word], best = neighbour, count
+    return respelled
 
 
 def max_edits(word: str) -> int:

@@ -256,8 +256,10 @@ def _match(
     keys = tuple(dict.fromkeys(c.key for c in home_clauses if not c.minor))
     if not keys:
         return Outcome({}, {})
+    respelled: dict[str, str] = {}  # words no language knows, matched through a common spelling one edit away
     if fuzzy:
-        add_variants(home, home_clauses)
+        unmatched = {c.key for c in home_clauses if not known(home, c)}
+        respelled = {w: v for w, v in add_variants(home, home_clauses).items() if w in unmatched}
     unknown = {c.key for c in home_clauses if not known(home, c)}
     result = Match(keys, floor, limit)
     result.add(home, home_clauses)
@@ -271,8 +273,13 @@ def _match(
             continue
         result.add(other, clauses, CROSS_LANGUAGE)
         searched.append(other)
+    if respelled:
+        respelled = {
+            w: v for w, v in respelled.items() if not any(known(i, c) for i in others for c in plan(i) if c.key == w)
+        }
     if not fuzzy or not unknown:
-        return Outcome(*result.scores())
+        scores, locales = result.scores()
+        return Outcome(scores, locales, replace_words(query, respelled) if respelled and scores else None)
     lost = [
         c
         for c in home_clauses
@@ -287,7 +294,7 @@ def _match(
             corrections[clause.key] = fix
     scores, locales = result.scores()
     if not corrections:
-        return Outcome(scores, locales)
+        return Outcome(scores, locales, replace_words(query, respelled) if respelled and scores else None)
     before = max(scores.values(), default=0.0)
     for word, (better, distance, index) in corrections.items():
         term = index.analyzer.term(better)
@@ -304,7 +311,9 @@ def _match(
     after = max(scores.values(), default=0.0)
     suggestion = None
     if after > 0 and (before == 0 or after >= SUGGEST_WHEN_BETTER * before):
-        suggestion = replace_words(query, {w: fix[0] for w, fix in corrections.items()})
+        suggestion = replace_words(query, {**respelled, **{w: fix[0] for w, fix in corrections.items()}})
+    elif respelled and after > 0:
+        suggestion = replace_words(query, respelled)
     return Outcome(scores, locales, suggestion)
 
 

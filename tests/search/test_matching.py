@@ -100,3 +100,12 @@ def test_the_residents_language_comes_first(web: FlaskClient) -> None:
 def test_inactive_services_rank_below_active_ones(web: FlaskClient) -> None:
     # "Register a boat" says it in its title, the race permit only in its summary; but the boat form is gone.
     assert ids(web.get("/api/search?q=register&lang=en")) == ["running-event-permit", "old-boat-registration"]
+
+
+def test_a_misspelling_matched_through_a_common_spelling_is_suggested(web: FlaskClient) -> None:
+    # "deparment": no service spells it so, and every service's agency is a "Department": it matches those
+    # directly (a common spelling one edit away), and "Did you mean" still shows the resident the right spelling.
+    found = search(web, "deparment of labor")
+    assert found["results"][0]["id"] == "file-unemployment-claim"
+    assert found["suggestion"] == "department of labor"
+    assert search(web, "department of labor")["suggestion"] is None
