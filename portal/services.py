@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
 from portal.storage import Database
 from portal.storage.models import StartClick
@@ -16,22 +15,14 @@ log = logging.getLogger(__name__)
 
 def record_start(db: Database, service_id: str, day: dt.date) -> None:
     """Count one anonymous Start press. Counting must never stop a resident from starting."""
-    increment = (
-        update(StartClick)
-        .where(StartClick.service_id == service_id, StartClick.day == day)
-        .values(count=StartClick.count + 1)
+    # One INSERT ... ON CONFLICT DO UPDATE SET count = count + 1: no lost updates between workers, no retry.
+    stmt = db.insert(StartClick).values(service_id=service_id, day=day, count=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["service_id", "day"], set_={"count": StartClick.count + stmt.excluded.count}
     )
     try:
-        for _attempt in range(3):
-            try:
-                with db.session() as session:
-                    # An atomic UPDATE ... SET count = count + 1: no lost updates between workers.
-                    if session.execute(increment).rowcount:  # type: ignore[attr-defined]
-                        return
-                    session.add(StartClick(service_id=service_id, day=day, count=1))
-                return
-            except IntegrityError:  # another worker inserted today's row first: increment it instead
-                continue
+        with db.session() as session:
+            session.execute(stmt)
     except Exception:
         log.exception("could not record a Start click for %s", service_id)
 
