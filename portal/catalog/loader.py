@@ -42,10 +42,17 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 Translations = Callable[[str, str], Mapping[str, str]]
 
 
+FileStat = tuple[str, float, int]  # (path, modification time, size)
+
+
 @dataclass
 class LoadResult:
     catalog: model.Catalog | None
     problems: list[Problem] = field(default_factory=list)
+    # Every file read (or tried), as it was just before reading it, and the include globs' directories, whether
+    # the catalog is valid or not: what a reload must watch to notice the next edit (see store.CatalogStore).
+    read: tuple[FileStat, ...] = ()
+    watch_dirs: tuple[str, ...] = ()
 
     @property
     def errors(self) -> list[Problem]:
@@ -71,10 +78,13 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def _read(path: Path, ctx: Context) -> tuple[dict[str, Any] | None, bytes]:
+def _read(path: Path, ctx: Context, read: list[FileStat]) -> tuple[dict[str, Any] | None, bytes]:
     try:
+        st = path.stat()  # before reading: an edit after this is seen by the next check
+        read.append((str(path), st.st_mtime, st.st_size))
         raw = path.read_bytes()
     except OSError as exc:
+        read.append((str(path), -1.0, -1))
         ctx.problems.append(Problem(Position(ctx.file, 1, 1), f"cannot read file: {exc.strerror or exc}"))
         return None, b""
     try:
@@ -111,7 +121,8 @@ def load_catalog(path: str | os.PathLike[str], translations: Translations | None
     if not top.is_file():
         problems.append(Problem(Position(ctx.file, 1, 1), "no such file; point PORTAL_SERVICES at your services.yaml"))
         return LoadResult(None, problems)
-    data, raw = _read(top, ctx)
+    read: list[FileStat] = []
+    data, raw = _read(top, ctx, read)
     files: list[_File] = []
     contexts = [ctx]
     if data is not None:
@@ -119,7 +130,7 @@ def load_catalog(path: str | os.PathLike[str], translations: Translations | None
         for include_path, include_node_pos in _includes(top, data, ctx):
             sub = Context(display_path(include_path))
             contexts.append(sub)
-            sub_data, sub_raw = _read(include_path, sub)
+            sub_data, sub_raw = _read(include_path, sub, read)
             if sub_data is None:
                 continue
             for key in ("portal", "include"):
@@ -134,14 +145,15 @@ def load_catalog(path: str | os.PathLike[str], translations: Translations | None
     checker = _Checker(files, contexts, translations, today or dt.date.today())
     problems.extend(checker.run())
     problems.sort(key=lambda p: (p.position.file, p.position.line, p.position.column))
+    includes = (data or {}).get("include", [])
+    watch = tuple(sorted({str(_glob_root(top.parent, p)) for p in includes if isinstance(p, str)}))
     if any(p.severity == "error" for p in problems):
-        return LoadResult(None, problems)
+        return LoadResult(None, problems, tuple(read), watch)
     digest = hashlib.sha256()
     for f in files:
         digest.update(f.shown.encode() + b"\0" + f.raw + b"\0")
     catalog = checker.build(digest.hexdigest(), tuple(str(f.path) for f in files))
-    watch = tuple(sorted({str(_glob_root(top.parent, p)) for p in (data or {}).get("include", [])}))
-    return LoadResult(dataclasses.replace(catalog, watch_dirs=watch), problems)
+    return LoadResult(dataclasses.replace(catalog, watch_dirs=watch), problems, tuple(read), watch)
 
 
 def _glob_root(base: Path, pattern: str) -> Path:

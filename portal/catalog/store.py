@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .loader import LoadResult, Translations, load_catalog
+from .loader import FileStat, LoadResult, Translations, load_catalog
 from .model import Catalog
 from .spec import Problem
 
@@ -50,7 +50,9 @@ class CatalogStore:
         self.check_interval = check_interval
         self._translations = translations
         self._catalog: Catalog | None = None
-        self._signature: tuple[tuple[str, float, int], ...] = ()
+        self._signature: tuple[FileStat, ...] = ()
+        self._files: tuple[str, ...] = ()  # what the last load read (or tried to): watched for the next edit
+        self._dirs: tuple[str, ...] = ()  # include globs' directories: a new file there appears as a change
         self._last_check = 0.0
         self._lock = threading.Lock()
         self._reloader: threading.Thread | None = None
@@ -73,12 +75,22 @@ class CatalogStore:
     def reload(self) -> LoadResult:
         """Load the catalog again; swap only if it is valid."""
         with self._lock:
-            signature = self._current_signature()  # stat first: an edit made while loading is seen next check
-            before = {path: (mtime, size) for path, mtime, size in signature}
-            result = load_catalog(self.path, self._translations() if self._translations else None)
+            # Stat before loading (the loader stats each file before reading it too): an edit saved while the
+            # catalog loads leaves a newer time than the one recorded, and the next check reloads again.
+            before = {path: (mtime, size) for path, mtime, size in self._current_signature()}
+            try:
+                result = load_catalog(self.path, self._translations() if self._translations else None)
+            except BaseException:
+                self._signature = tuple((path, *stat) for path, stat in before.items())  # no retry until an edit
+                raise
             self.last_problems = result.problems
-            self._signature = signature
+            loaded = before | {path: (mtime, size) for path, mtime, size in result.read}
             if result.catalog is None:
+                # Keep watching the last good catalog's files, and also the ones that failed: fixing a broken
+                # new file in place (its directory's time does not change) must be noticed too.
+                self._files = tuple(dict.fromkeys(self._files + tuple(path for path, _, _ in result.read)))
+                self._dirs = tuple(sorted(set(self._dirs) | set(result.watch_dirs)))
+                self._signature = self._current_signature(loaded)
                 errors = result.errors
                 log.error(
                     "catalog reload failed with %d error(s); %s",
@@ -90,11 +102,9 @@ class CatalogStore:
                 return result
             changed = self._catalog is None or self._catalog.digest != result.catalog.digest
             self._catalog = result.catalog
-            # Now also watching any newly included files; files known before keep the times they had then.
-            self._signature = tuple(
-                (path, *before.get(path, (mtime, size)))
-                for path, mtime, size in self._current_signature()
-            )
+            self._files = tuple(path for path, _, _ in result.read)
+            self._dirs = result.watch_dirs
+            self._signature = self._current_signature(loaded)
             log.info(
                 "catalog loaded: %d services, %d agencies, %d locales (%s)",
                 len(result.catalog.services),
@@ -112,7 +122,8 @@ class CatalogStore:
 
     def reload_if_changed(self, *, background: bool = False) -> bool:
         """Cheap enough to call on every request: stats a few files at most every check_interval seconds.
-        In the background, at most one reload runs at a time; the catalog is swapped when it is done."""
+        In the background, at most one reload runs at a time; the catalog is swapped when it is done. Returns
+        whether a reload was started (background) or done."""
         now = time.monotonic()
         if now - self._last_check < self.check_interval:
             return False
@@ -120,11 +131,16 @@ class CatalogStore:
         if self._current_signature() == self._signature:
             return False
         if not background:
+            self.wait_reloaded()  # one running in the background may already be loading this very edit
+            if self._current_signature() == self._signature:
+                return False
             self.reload()
             return True
         with self._reloader_lock:
             if self._reloader is not None and self._reloader.is_alive():
                 return False  # the edit is picked up by the next check after this reload
+            if self._current_signature() == self._signature:
+                return False  # a reload finished between the first look and now
             self._reloader = threading.Thread(target=self._reload_quietly, name="catalog-reload", daemon=True)
             self._reloader.start()
         return True
@@ -132,11 +148,11 @@ class CatalogStore:
     def _reload_quietly(self) -> None:
         try:
             self.reload()
-        except Exception:  # an unreadable file is logged and the last good catalog keeps serving
+        except Exception:  # logged; the last good catalog keeps serving, and the next edit is tried again
             log.exception("catalog reload failed; still serving the last good catalog")
 
     def wait_reloaded(self, timeout: float = 60.0) -> bool:
-        """Wait for a background reload to finish (tests, benchmarks)."""
+        """Wait for the background reload, if one is running, to finish (tests, benchmarks). False on timeout."""
         with self._reloader_lock:
             thread = self._reloader
         if thread is not None:
@@ -144,26 +160,28 @@ class CatalogStore:
             return not thread.is_alive()
         return True
 
-    def _current_signature(self) -> tuple[tuple[str, float, int], ...]:
-        paths = [self.path]
-        if self._catalog is not None:
-            paths += [Path(f) for f in self._catalog.files]
-            # New files matching an include glob appear as directory changes.
-            paths += sorted({Path(f).parent for f in self._catalog.files} | {Path(d) for d in self._catalog.watch_dirs})
+    def _current_signature(self, known: dict[str, tuple[float, int]] | None = None) -> tuple[FileStat, ...]:
+        """(path, modification time, size) of everything that makes the catalog: the top file, the files the
+        last load read, their directories and the include globs' (for new files), the reload stamp and the
+        translations. `known`: times already recorded, used instead of a fresh look."""
+        paths = [str(self.path), *self._files]
+        paths += sorted({str(Path(f).parent) for f in self._files} | set(self._dirs))
         if self.reload_stamp is not None:
-            paths.append(self.reload_stamp)
-        for directory in ("translations",):
-            candidate = self.path.parent / directory
-            if candidate.is_dir():
-                paths.append(candidate)
+            paths.append(str(self.reload_stamp))
+        candidate = self.path.parent / "translations"
+        if candidate.is_dir():
+            paths.append(str(candidate))
         signature = []
-        for p in paths:
-            try:
-                st = p.stat()
-            except OSError:
-                signature.append((str(p), -1.0, -1))
+        for path in dict.fromkeys(paths):
+            if known is not None and path in known:
+                signature.append((path, *known[path]))
                 continue
-            signature.append((str(p), st.st_mtime, st.st_size))
+            try:
+                st = os.stat(path)
+            except OSError:
+                signature.append((path, -1.0, -1))
+                continue
+            signature.append((path, st.st_mtime, st.st_size))
         return tuple(signature)
 
     def request_reload(self) -> None:

@@ -145,3 +145,97 @@ def test_the_app_refuses_to_start_on_a_broken_catalog_with_a_clear_message(catal
     assert result.exit_code == 1
     assert "services.yaml:1:" in result.output
     assert "run `portal validate`" in result.output
+
+
+def _agency_file(catalog_dir: Path, url: str = "https://parks.example.gov", name: str = "State Parks") -> Path:
+    parks = catalog_dir / "services.d" / "parks.yaml"
+    parks.write_text(f"agencies:\n  - {{id: parks, name: {name}, url: '{url}'}}\n")
+    return parks
+
+
+@pytest.fixture
+def included(catalog_dir: Path) -> Path:
+    services = catalog_dir / "services.yaml"
+    services.write_text("include: [services.d/*.yaml]\n" + services.read_text())
+    (catalog_dir / "services.d").mkdir()
+    return services
+
+
+def test_an_edit_to_a_new_file_made_while_the_reload_reads_it_is_not_missed(
+    included: Path, catalog_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = CatalogStore(included, check_interval=0)
+    assert "parks" not in store.catalog.agencies
+    parks = _agency_file(catalog_dir)
+    _touch_later(catalog_dir / "services.d")
+    real_load = loader.load_catalog
+
+    def load_then_edit(*args, **kwargs):
+        result = real_load(*args, **kwargs)
+        if "Wildlife" not in parks.read_text():  # saved again, in place, while the reload runs
+            _agency_file(catalog_dir, name="State Parks and Wildlife")
+            later = time.time() + 10
+            os.utime(parks, (later, later))
+        return result
+
+    monkeypatch.setattr("portal.catalog.store.load_catalog", load_then_edit)
+    assert store.reload_if_changed()
+    assert store.catalog.agencies["parks"].name.get("en").text == "State Parks"
+    assert store.reload_if_changed(), "the second save of the new file must be noticed"
+    assert store.catalog.agencies["parks"].name.get("en").text == "State Parks and Wildlife"
+
+
+def test_the_fix_of_a_broken_new_file_is_noticed(included: Path, catalog_dir: Path) -> None:
+    store = CatalogStore(included, check_interval=0)
+    assert "parks" not in store.catalog.agencies
+    parks = _agency_file(catalog_dir, url="not a url")
+    _touch_later(catalog_dir / "services.d")
+    assert store.reload_if_changed()
+    assert "parks" not in store.catalog.agencies, "the last good catalog keeps serving"
+    _agency_file(catalog_dir)  # fixed in place: the directory's time does not change
+    later = time.time() + 10
+    os.utime(parks, (later, later))
+    assert store.reload_if_changed(), "the fix must be noticed"
+    assert "parks" in store.catalog.agencies
+
+
+def test_one_reload_at_a_time_and_a_caller_that_must_wait_does_not_load_twice(
+    catalog_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = catalog_dir / "services.yaml"
+    store = CatalogStore(services, check_interval=0)
+    assert store.catalog
+    loads: list[str] = []
+    real_load = loader.load_catalog
+
+    def slow_load(*args, **kwargs):
+        loads.append(threading.current_thread().name)
+        time.sleep(0.3)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr("portal.catalog.store.load_catalog", slow_load)
+    _touch_later(services)
+    assert store.reload_if_changed(background=True)  # a resident's request
+    assert not store.reload_if_changed(background=True)  # another one, while it runs
+    assert not store.reload_if_changed()  # the delivery worker waits for it rather than loading again
+    assert loads == ["catalog-reload"]
+
+
+def test_a_failing_load_is_not_retried_until_the_next_edit(
+    catalog_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    services = catalog_dir / "services.yaml"
+    store = CatalogStore(services, check_interval=0)
+    assert store.catalog
+
+    def broken_load(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("portal.catalog.store.load_catalog", broken_load)
+    _touch_later(services)
+    with caplog.at_level(logging.ERROR):
+        assert store.reload_if_changed(background=True)
+        assert store.wait_reloaded(5)
+    assert "still serving the last good catalog" in caplog.text
+    assert not store.reload_if_changed(background=True), "no reload storm every check_interval"
+    assert "renew-license" in store.catalog.services
