@@ -24,6 +24,7 @@ TASK_WORD = 0.5  # "apply", "renew", "form": the task, not the service (see anal
 STOPWORD = 0.15  # weight of a stop word typed, where it appears verbatim
 VARIANT_MAX_FREQUENCY = 2  # words used by at most this many services may be a rarer spelling...
 VARIANT_MIN_RATIO = 5  # ...of a neighbour used this many times more
+RESPELL_FROM = 8  # a word this long that no service uses, one edit from a common one, is a typo of it
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,8 @@ def add_single_characters(index: LocaleIndex, clauses: Iterable[Clause]) -> None
 
 def add_variants(index: LocaleIndex, clauses: Iterable[Clause]) -> dict[str, str]:
     """A word few services use, one edit from a word many use: match that one too (licence/license). Returns
-    the most used neighbour of each word no service uses ("unemploymnet" -> "unemployment"), for "Did you mean"."""
+    the most used neighbour of each long word no service uses ("unemploymnet" -> "unemployment"), for "Did you
+    mean". Short ones are often real words of their own ("diving", "fiance", "labour"): matched, not corrected."""
     respelled: dict[str, str] = {}
     for clause in clauses:
         word = clause.key
@@ -161,7 +163,7 @@ def add_variants(index: LocaleIndex, clauses: Iterable[Clause]) -> dict[str, str
                 term = index.analyzer.term(neighbour)
                 if term:
                     clause.add(Alternative((term,), VARIANT, (neighbour,)))
-                    if frequency == 0 and count > best:
+                    if frequency == 0 and len(word) >= RESPELL_FROM and count > best:
                         respelled[word], best = neighbour, count
     return respelled
 

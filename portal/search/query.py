@@ -196,9 +196,9 @@ def rank(
                 del scores[sid]
         for sid in [sid for sid in facts.inactive if sid in scores]:
             scores[sid] *= INACTIVE
-        if prior and weight > 0:
+        if prior and weight > 0:  # use lifts services residents can still start, not those since closed
             fewer = scores if len(scores) <= len(prior) else prior
-            for sid in [sid for sid in fewer if sid in prior and sid in scores]:
+            for sid in [sid for sid in fewer if sid in prior and sid in scores and sid not in facts.inactive]:
                 scores[sid] *= 1.0 + weight * prior[sid]
         top = max(scores.values(), default=0.0)
         if len(scores) > matching.LONG_TAIL_FROM:
@@ -252,8 +252,9 @@ def search(
     if not query:
         return rank(catalog, request, "", None)
     # Matching may drop the long tail already, as long as nothing rank() keeps is lost: use can lift a score by
-    # up to 1 + weight, so its floor is that much lower.
-    floor = MIN_SHARE / (1.0 + max(0.0, weight))
+    # up to 1 + weight, and the best match may be a closed service (scored INACTIVE times less), so its floor
+    # is that much lower.
+    floor = MIN_SHARE * INACTIVE / (1.0 + max(0.0, weight))
     # Matching cuts a little wider than rank() does: use and inactivity still reorder what it keeps.
     outcome = match(snapshot, catalog, query, request.locale, floor=floor, limit=2 * MAX_RESULTS)
     outcome.same_catalog = snapshot.manifest.digest == catalog.digest

@@ -35,9 +35,12 @@ log = logging.getLogger(__name__)
 
 # BM25 saturation, in the unit of the stored weights. Those count a word in a title as WEIGHTS["title"] (5)
 # occurrences, so the usual k1 = 1.2 per occurrence is 1.2 x 5 here: one word in a title then saturates as one
-# occurrence does in plain BM25, and the part weights keep their order in the score (a word in a title is worth
-# 1.8 times a word in a summary, where 1.2 made it 1.3 times and let a summary repeating a word beat a title).
-# Length normalization is already in the stored weights (see schema).
+# occurrence does in plain BM25. k1 never changes which of two documents a single word ranks first (the score
+# grows with the stored weight either way); it sets how far apart they are, which is what counts when the scores
+# of several words are added, or multiplied by the share of words matched, by use or by a typo's discount: a
+# word in an average title is worth 1.8 times the word in a summary and 3.2 times in a description (with 1.2:
+# 1.3 and 1.8 times), so a document matching one rare word in its title is no longer outranked by one that
+# mentions two words in passing ("nexus card"). Length normalization is already in the stored weights (schema).
 K1 = 1.2 * WEIGHTS["title"]
 TERM_CACHE_POSTINGS = 2_000_000  # per locale: about 16 MB of scores
 

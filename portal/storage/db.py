@@ -64,7 +64,8 @@ class Database:
 
     def insert(self, table: Any) -> Any:
         """An INSERT that can say ON CONFLICT DO UPDATE (`.on_conflict_do_update`), in this database's dialect:
-        counters shared by workers add up in one statement, without a read first or a retry."""
+        counters shared by workers add up in one statement, without a read first or a retry. The portal runs on
+        SQLite or PostgreSQL (PORTAL_DATABASE_URL): anything not SQLite is PostgreSQL here."""
         if self.is_sqlite:
             from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 

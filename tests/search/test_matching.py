@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask.testing import FlaskClient
 
-from .conftest import ids
+from portal import create_app
+
+from .conftest import ids, search_config
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def search(web: FlaskClient, q: str, lang: str = "en", **params: str) -> dict:
@@ -109,3 +115,12 @@ def test_a_misspelling_matched_through_a_common_spelling_is_suggested(web: Flask
     assert found["results"][0]["id"] == "file-unemployment-claim"
     assert found["suggestion"] == "department of labor"
     assert search(web, "department of labor")["suggestion"] is None
+
+
+def test_a_short_real_word_near_a_common_one_is_not_called_a_typo(tmp_path: Path) -> None:
+    # On the sample catalog, where "driving", "finance" and "labor" are each used by many services.
+    app = create_app(search_config(tmp_path / "var", ROOT / "services.yaml"))
+    web = app.test_client()
+    for word in ("diving", "fiance", "labour"):
+        assert search(web, word)["suggestion"] is None, word
+    assert search(web, "unemploymnet")["suggestion"] == "unemployment"

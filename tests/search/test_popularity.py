@@ -78,7 +78,7 @@ def test_a_script_cannot_buy_the_top(app: Flask) -> None:
     assert counts["hunting-license"] == 2  # one Start, one query it was chosen for
 
 
-def test_use_never_lifts_a_description_match_above_a_title_match(tmp_path: Path) -> None:
+def test_use_does_not_lift_a_description_match_above_an_average_title_match(tmp_path: Path) -> None:
     """The default weight (at most 3x for the most used service) stays under what a word in an average title
     scores over the same word in a description (3.18x): use reorders about equal matches, not better ones."""
     services = tmp_path / "services.yaml"
@@ -112,3 +112,13 @@ services:
     web = app.test_client()
     assert ids(web.get("/api/search?q=fishing&lang=en"))[:2] == ["fishing-license", "boat-registration"]
     assert ids(web.get("/api/search?q=boat&lang=en"))[:1] == ["boat-registration"]
+
+
+def test_a_closed_service_gets_no_lift_from_its_past_use(app: Flask) -> None:
+    web = app.test_client()
+    db = app.extensions["portal.db"]
+    for day in range(30):
+        record_start(db, "old-boat-registration", dt.date.today() - dt.timedelta(days=day))
+    # "Register a boat" says it in its title, the race permit only in its summary; the boat form is gone, and
+    # its past use does not bring it back above a service residents can start.
+    assert ids(web.get("/api/search?q=register&lang=en")) == ["running-event-permit", "old-boat-registration"]
