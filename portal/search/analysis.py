@@ -1,9 +1,10 @@
 """Text -> index terms, per language, chosen from the locale tag alone.
 
 Every language: case folding and accent folding (so `numero` finds `numéro`), folding *before* stemming so a word
-typed with or without its accents stems alike. Languages Whoosh has a Snowball stemmer for (en es fr de ru ar ...)
-are stemmed and lose their stop words; Chinese, Japanese and Korean text (in any locale) becomes overlapping
-character bigrams; every other language is folded and split on word boundaries. A new locale needs no code.
+typed with or without its accents stems alike. Languages Whoosh has a Snowball stemmer for (en es fr de ru ...)
+are stemmed and lose their stop words; Arabic is light-stemmed (`arabic_light_stem`); Chinese, Japanese and Korean
+text (in any locale) becomes overlapping character bigrams; every other language is folded and split on word
+boundaries. A new locale needs no code.
 
 Two term flavours: `terms()` (stemmed, stop words out: for ranking) and `words()` (folded but unstemmed: for typo
 correction and "did you mean", whose suggestions must be real words).
@@ -21,7 +22,7 @@ from functools import lru_cache
 from whoosh.lang import NoStemmer, NoStopWords, stemmer_for_language, stopwords_for_language
 
 # Bump whenever terms change for the same text: every index built with another version is rebuilt.
-ANALYZER_VERSION = 5
+ANALYZER_VERSION = 6
 
 CJK_LANGUAGES = frozenset({"zh", "ja", "ko", "yue"})
 
@@ -48,7 +49,16 @@ QUESTION_WORDS: dict[str, str] = {
     "de": "wie was wo wann warum wer welche welcher kann können muss ich mein meine brauche",
     "pt": "como que onde quando porque qual quais quem posso preciso quero meu minha",
     "it": "come cosa dove quando perché quale quali chi posso devo voglio mio mia",
+    "ar": "في من على إلى الى عن مع هل كيف ماذا ما متى أين اين وين لماذا ليش ليه هو هي أنا انا نحن أنت انت "
+    "أريد اريد بدي عايز ابغى أبغى أحتاج احتاج ممكن لو هذا هذه ذلك تلك التي الذي الذين أو او ثم كل لي يا شو ايش "
+    "إيش قد لقد أن ان إن كان كانت",
+    "ht": "mwen m ou w li l nou yo pou nan ak avèk yon pa ka kab kapab pral la a sa ki kijan kouman kòman kisa "
+    "kilè kote poukisa èske eske vle bezwen konn tanpri",
+    "tl": "ako ko mo ka ikaw siya niya kami namin tayo natin kayo ninyo sila nila ang ng nang sa mga na ay po opo "
+    "ba paano saan kailan bakit ano sino alin gusto kailangan pwede puwede paki kung yung iyong ito iyan dito "
+    "doon at o",
 }
+# Vietnamese has none: its words are syllables that folding merges with others ("tôi" I / "tội" offence).
 
 
 # Words of the task rather than of the service ("apply", "renew", "form"): residents type them with the words that
@@ -61,6 +71,35 @@ TASK_WORDS: dict[str, str] = {
     "fr": "demande demandes demander faire obtenir renouveler renouvellement remplacer remplacement changer "
     "inscrire inscription formulaire formulaires service services ligne",
 }
+
+
+# Arabic light stemming ("light10": Larkey, Ballesteros and Connell, 2007): the conjunction و, the article and its
+# prepositional forms, and common suffixes come off; the root stays unguessed. Whoosh's ISRI root stemmer merges
+# unrelated words (ضريبة tax and ضرب hit, رخصة licence and رخيص cheap, سيارة car and سيرة CV); light stemming is
+# the one that retrieves better. Broken plurals (طفل / أطفال) are the thesaurus's job.
+_AR_ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")
+_AR_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")
+
+
+def arabic_light_stem(word: str) -> str:
+    word = word.replace("\u0640", "")  # tatweel (stretching), not a letter
+    if word.endswith("ى"):
+        word = word[:-1] + "ي"
+    if word.endswith("ة"):
+        word = word[:-1] + "ه"
+    if len(word) >= 4 and word.startswith("و"):
+        word = word[1:]
+    for article in _AR_ARTICLES:
+        if word.startswith(article) and len(word) - len(article) >= 2:
+            word = word[len(article) :]
+            break
+    for suffix in _AR_SUFFIXES:
+        if len(word) - len(suffix) >= 2 and word.endswith(suffix):
+            word = word[: -len(suffix)]
+    return word
+
+
+STEMMERS: dict[str, Callable[[str], str]] = {"ar": arabic_light_stem}
 
 
 def language_of(locale: str) -> str:
@@ -187,7 +226,7 @@ def analyzer_for(locale: str) -> Analyzer:
     stopwords: set[str] = set()
     if not cjk:
         try:
-            stem = stemmer_for_language(language)
+            stem = STEMMERS.get(language) or stemmer_for_language(language)
         except NoStemmer:
             stem = None
         with contextlib.suppress(NoStopWords):
@@ -208,7 +247,7 @@ def describe(locale: str) -> str:
         return "character bigrams"
     parts = ["folding"]
     if a.stem is not None:
-        parts.append("Snowball stemming")
+        parts.append("light stemming" if a.language in STEMMERS else "Snowball stemming")
     if a.stopwords:
         parts.append(f"{len(a.stopwords)} stop words")
     return ", ".join(parts)
