@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from portal.collector import paused_garbage_collection
+
 from . import model
 from .definitions import CATALOG_FILE, FIELD_TYPES
 from .spec import Context, Localization, Position, Problem, host_of
@@ -115,6 +117,11 @@ def _read(path: Path, ctx: Context, read: list[FileStat]) -> tuple[dict[str, Any
 
 def load_catalog(path: str | os.PathLike[str], translations: Translations | None = None, today: dt.date | None = None) -> LoadResult:
     """Load and validate a catalog. Never raises for bad content: problems come back in the result."""
+    with paused_garbage_collection():
+        return _load_catalog(path, translations, today)
+
+
+def _load_catalog(path: str | os.PathLike[str], translations: Translations | None, today: dt.date | None) -> LoadResult:
     top = Path(path)
     ctx = Context(display_path(top))
     problems: list[Problem] = []

@@ -33,6 +33,7 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 
 from portal.catalog import Catalog
+from portal.collector import paused_garbage_collection
 
 from .analysis import ANALYZER_VERSION
 from .documents import Document, all_documents, documents_for, fingerprint
@@ -171,6 +172,11 @@ def ensure_index(catalog: Catalog, root: Path, *, processes: int = 0, force: boo
 
 def build(catalog: Catalog, root: Path, *, previous: Manifest | None = None, processes: int = 0) -> Manifest:
     """Write a new build directory (not yet served). Incremental from `previous` when few services changed."""
+    with paused_garbage_collection():
+        return _build(catalog, root, previous, processes)
+
+
+def _build(catalog: Catalog, root: Path, previous: Manifest | None, processes: int) -> Manifest:
     started = time.perf_counter()
     by_locale = all_documents(catalog)
     by_service: dict[str, list[Document]] = {}
@@ -270,7 +276,12 @@ def write_locales(target: Path, by_locale: dict[str, list[Document]], *, process
 
 
 def write_locale(path: Path, locale: str, docs: list[Document]) -> int:
-    """One locale's index from scratch: a single segment."""
+    """One locale's index from scratch: a single segment (in a process of its own, or in this one)."""
+    with paused_garbage_collection():
+        return _write_locale(path, locale, docs)
+
+
+def _write_locale(path: Path, locale: str, docs: list[Document]) -> int:
     path.mkdir(parents=True, exist_ok=True)
     ix = whoosh_index.create_in(str(path), schema_for(locale, average_lengths(d.parts for d in docs)))
     writer = ix.writer(limitmb=256, codec=_codec())
