@@ -22,9 +22,14 @@ from functools import lru_cache
 from whoosh.lang import NoStemmer, NoStopWords, stemmer_for_language, stopwords_for_language
 
 # Bump whenever terms change for the same text: every index built with another version is rebuilt.
-ANALYZER_VERSION = 6
+ANALYZER_VERSION = 7
 
 CJK_LANGUAGES = frozenset({"zh", "ja", "ko", "yue"})
+# Languages whose accents tell words apart: Vietnamese tones (thuế tax, thuê rent; tội offence, tôi I). Their text
+# is also indexed as typed (`marked_terms`), and a word typed with its marks prefers documents that have them; a word
+# typed without marks matches both, as everywhere.
+MARKED_LANGUAGES = frozenset({"vi"})
+MARK = "="  # marked terms start with it: no folded term can (a word is letters and digits)
 
 _CJK = (
     "\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\u1100-\u11ff\u3130-\u318f"
@@ -140,6 +145,7 @@ class Analyzer:
     stopwords: frozenset[str]
     cjk: bool
     task_words: frozenset[str] = frozenset()
+    marked: bool = False  # see MARKED_LANGUAGES
     _cache: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     def words(self, text: str, *, keep_stopwords: bool = False) -> list[str]:
@@ -161,6 +167,21 @@ class Analyzer:
             if term:
                 out.append(term)
         return out
+
+    def marked_words(self, text: str) -> list[str]:
+        """The words as typed, marks kept (case folded), in the order `words(text, keep_stopwords=True)` gives
+        them; [] if the two do not line up, or the language's marks are folded away (not MARKED_LANGUAGES)."""
+        if not self.marked:
+            return []
+        typed = [m.group() for m in _TOKEN.finditer(unicodedata.normalize("NFC", text.casefold()))]
+        folded = tokens(text)
+        if len(typed) != len(folded) or any(fold(t) != w for t, (_, w) in zip(typed, folded, strict=True)):
+            return []
+        return typed
+
+    def marked_terms(self, text: str) -> list[str]:
+        """Extra index terms for the words that carry marks, as typed: MARK + word."""
+        return [MARK + word for word in self.marked_words(text) if fold(word) != word and self.term(fold(word))]
 
     def term(self, word: str) -> str | None:
         """One folded word -> its index term, or None for a stop word."""
@@ -237,7 +258,14 @@ def analyzer_for(locale: str) -> Analyzer:
         folded.add(fold(word))
         folded.update(m.group() for m in _TOKEN.finditer(fold(word)))  # "est-ce" -> "est", "ce"
     task = frozenset(fold(w) for w in TASK_WORDS.get(language, "").split())
-    return Analyzer(language=language, stem=stem, stopwords=frozenset(folded), cjk=cjk, task_words=task)
+    return Analyzer(
+        language=language,
+        stem=stem,
+        stopwords=frozenset(folded),
+        cjk=cjk,
+        task_words=task,
+        marked=language in MARKED_LANGUAGES,
+    )
 
 
 def describe(locale: str) -> str:
@@ -245,7 +273,7 @@ def describe(locale: str) -> str:
     a = analyzer_for(locale)
     if a.cjk:
         return "character bigrams"
-    parts = ["folding"]
+    parts = ["folding, marks kept too" if a.marked else "folding"]
     if a.stem is not None:
         parts.append("light stemming" if a.language in STEMMERS else "Snowball stemming")
     if a.stopwords:

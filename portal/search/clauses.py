@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .analysis import Analyzer, is_cjk
+from .analysis import MARK, Analyzer, fold, is_cjk
 from .reader import LocaleIndex
 from .synonyms import SynonymTable, synonym_at
 
@@ -22,6 +22,7 @@ VARIANT = 0.8  # a much more common spelling of a rare word
 COMPOUND = 0.6  # each of two words matching their one-word form (counted twice: 1.2 for the pair)
 TASK_WORD = 0.5  # "apply", "renew", "form": the task, not the service (see analysis.TASK_WORDS)
 STOPWORD = 0.15  # weight of a stop word typed, where it appears verbatim
+UNMARKED = 0.5  # a word typed with marks that tell words apart (vi), matching only without them (thuế ~ thuê)
 VARIANT_MAX_FREQUENCY = 2  # words used by at most this many services may be a rarer spelling...
 VARIANT_MIN_RATIO = 5  # ...of a neighbour used this many times more
 RESPELL_FROM = 8  # a word this long that no service uses, one edit from a common one, is a typo of it
@@ -50,6 +51,7 @@ def clauses_for(
     analyzer: Analyzer, query: str, synonyms: SynonymTable, *, keep_stopwords: bool = False
 ) -> list[Clause]:
     words = analyzer.words(query, keep_stopwords=True)
+    marked = analyzer.marked_words(query)  # [] unless the language's marks tell words apart
     stems = tuple(w if is_cjk(w) else analyzer.stem_word(w) for w in words)
     clauses: list[Clause] = []
     i = 0
@@ -58,16 +60,18 @@ def clauses_for(
         if variants:
             typed = tuple(words[i : i + span])
             clause = Clause(" ".join(typed), [])
-            mine = _phrase_terms(analyzer, typed)
-            clause.add(Alternative(mine, 1.0, _exact(typed)))
+            mine = _alternatives(analyzer, tuple(marked[i : i + span]) if marked else typed, 1.0)
+            for alternative in mine:
+                clause.add(alternative)
             for variant, weight in variants:
-                terms = _phrase_terms(analyzer, variant)
-                if terms != mine:
-                    clause.add(Alternative(terms, weight, _exact(variant)))
+                for alternative in _alternatives(analyzer, variant, weight):
+                    if all(alternative.terms != m.terms for m in mine):
+                        clause.add(alternative)
             clauses.append(clause)
             i += span
             continue
         word = words[i]
+        as_typed = marked[i] if marked else word
         i += 1
         if is_cjk(word):
             clauses.extend(
@@ -80,10 +84,34 @@ def clauses_for(
         if term:
             correctable = len(word) >= 4 and not word.isdigit()
             weight = TASK_WORD if word in analyzer.task_words else 1.0
-            clauses.append(Clause(word, [Alternative((term,), weight, (word,))], correctable))
+            if as_typed != word:  # typed with its marks: those who have them first (thuế, not thuê)
+                alternatives = [
+                    Alternative((MARK + as_typed,), weight, (word,)),
+                    Alternative((term,), weight * UNMARKED, (word,)),
+                ]
+            else:
+                alternatives = [Alternative((term,), weight, (word,))]
+            clauses.append(Clause(word, alternatives, correctable))
         elif STOPWORD and word not in {c.key for c in clauses}:
             clauses.append(Clause(word, [Alternative((), STOPWORD, (word,))], minor=True))
     return clauses
+
+
+def _alternatives(analyzer: Analyzer, words: Sequence[str], weight: float) -> list[Alternative]:
+    """A phrase's alternative; for a language whose marks tell words apart (MARKED_LANGUAGES), words written
+    with marks match those first, and the folded phrase at UNMARKED."""
+    folded = tuple(fold(w) for w in words)
+    plain = Alternative(_phrase_terms(analyzer, folded), weight, _exact(folded))
+    if not analyzer.marked or folded == tuple(words):
+        return [plain]
+    terms = []
+    for word, bare in zip(words, folded, strict=True):
+        term = analyzer.term(bare)
+        if term:
+            terms.append(MARK + word if word != bare else term)
+    if not terms:
+        return [plain]
+    return [Alternative(tuple(terms), weight, _exact(folded)), Alternative(plain.terms, weight * UNMARKED, plain.exact)]
 
 
 def _phrase_terms(analyzer: Analyzer, words: Sequence[str]) -> tuple[str, ...]:

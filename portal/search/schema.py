@@ -62,7 +62,10 @@ class WeightedText(fields.TEXT):
         weights: dict[str, float] = defaultdict(float)
         freqs: Counter[str] = Counter()
         for _name, text, weight in part_weights(value, self.averages):
-            for term in analyzer.terms(text):
+            terms = analyzer.terms(text)
+            if analyzer.marked:
+                terms += analyzer.marked_terms(text)
+            for term in terms:
                 weights[term] += weight
                 freqs[term] += 1
         for term, freq in freqs.items():

@@ -21,7 +21,8 @@ THESAURUS = 0.7  # an everyday word from the shipped thesaurus (kids -> children
 
 @dataclass(frozen=True)
 class Synonym:
-    """Typed, any of `triggers` (as stems) also matches each of `variants` (folded words) at `weight`."""
+    """Typed, any of `triggers` (as stems) also matches each of `variants` (folded words; with their marks in a
+    language whose marks tell words apart, see analysis.MARKED_LANGUAGES) at `weight`."""
 
     triggers: tuple[tuple[str, ...], ...]
     variants: tuple[tuple[str, ...], ...]
@@ -73,16 +74,20 @@ def synonyms_for(catalog: Catalog, analyzer: Analyzer, locale: str) -> SynonymTa
         def words(phrase: str) -> tuple[str, ...]:
             return tuple(analyzer.words(phrase, keep_stopwords=True))
 
+        def marked(phrase: str) -> tuple[str, ...]:  # variants keep marks that tell words apart (vi)
+            return tuple(analyzer.marked_words(phrase)) or words(phrase)
+
         def stems(phrase: tuple[str, ...]) -> tuple[str, ...]:
             return tuple(w if is_cjk(w) else analyzer.stem_word(w) for w in phrase)
 
         for group in catalog.synonyms.get(locale, ()):
-            variants = tuple(v for v in map(words, group) if v)
-            if len(variants) > 1:
-                entries.append(Synonym(tuple(map(stems, variants)), variants, SYNONYM))
+            triggers = tuple(v for v in map(words, group) if v)
+            if len(triggers) > 1:
+                variants = tuple(v for v in map(marked, group) if v)
+                entries.append(Synonym(tuple(map(stems, triggers)), variants, SYNONYM))
         for entry in thesaurus.entries_for(locale):
             triggers = tuple(v for v in map(words, entry.triggers) if v)
-            variants = tuple(v for v in map(words, entry.variants) if v)
+            variants = tuple(v for v in map(marked, entry.variants) if v)
             if triggers and variants:
                 entries.append(Synonym(tuple(map(stems, triggers)), variants, THESAURUS))
         table = SynonymTable.of(entries)

@@ -35,10 +35,19 @@ def test_chinese_japanese_and_korean_become_bigrams() -> None:
 
 
 def test_other_languages_are_folded_and_split() -> None:
-    for tag in ("vi", "xx-Latn"):
-        assert describe(tag) == "folding", tag
+    for tag in ("tl-PH", "xx-Latn"):
+        assert describe(tag).startswith("folding"), tag
     assert analyzer_for("vi").terms("Gia hạn bằng lái xe") == ["gia", "han", "bang", "lai", "xe"]
     assert analyzer_for("vi").terms("tội phạm") == ["toi", "pham"]  # no stop words: "tôi" (I) folds alike
+
+
+def test_vietnamese_words_are_also_indexed_with_their_marks() -> None:
+    vi = analyzer_for("vi")
+    assert describe("vi") == "folding, marks kept too"
+    assert vi.terms("Thuế nhà") == vi.terms("Thuê nha") == ["thue", "nha"]
+    assert vi.marked_terms("Thuế nhà") == ["=thuế", "=nhà"]  # words without marks need no second term
+    assert vi.marked_terms("Thuê nha") == ["=thuê"]
+    assert analyzer_for("fr").marked_terms("Numéro") == []  # accents there are spelling, not meaning
 
 
 def test_haitian_creole_and_tagalog_drop_their_question_and_filler_words() -> None:

@@ -124,3 +124,21 @@ def test_a_short_real_word_near_a_common_one_is_not_called_a_typo(tmp_path: Path
     for word in ("diving", "fiance", "labour"):
         assert search(web, word)["suggestion"] is None, word
     assert search(web, "unemploymnet")["suggestion"] == "unemployment"
+
+
+def test_vietnamese_marks_typed_tell_tax_from_rent(tmp_path: Path) -> None:
+    # Folded, thuế (tax) and thuê (rent) are one word. Typed with marks, each finds its own services first;
+    # typed without (as on a keyboard without Vietnamese input), both.
+    app = create_app(search_config(tmp_path / "var", ROOT / "services.yaml", SEARCH_PAGE_SIZE=10))
+    web = app.test_client()
+
+    def top(q: str, n: int = 3) -> list[str]:
+        return ids(web.get("/api/search", query_string={"q": q, "lang": "vi"}))[:n]
+
+    rent = {"landlord-tenant-rights", "find-affordable-housing", "apply-for-housing-choice-voucher"}
+    assert set(top("thuê nhà")) == rent
+    assert set(top("nhà cho thuê")) == rent
+    assert "senior-property-tax-relief" in top("thuế nhà đất", 2)
+    assert not rent & set(top("thuế nhà đất", 2))
+    unmarked = top("thue nha", 10)
+    assert rent & set(unmarked) and "senior-property-tax-relief" in unmarked
