@@ -89,6 +89,7 @@ def configure_catalog(app: Flask) -> None:
         reload_stamp=Path(app.config["DATA_DIR"]) / "reload-requested",
         check_interval=float(app.config["RELOAD_INTERVAL"]),
         translations=lambda: services_translations(translations_dir),
+        translations_dir=translations_dir,
     )
     app.extensions["portal.catalog"] = store
     store.catalog  # noqa: B018  (fail fast at start: a site with no valid catalog has nothing to serve)

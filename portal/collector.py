@@ -10,15 +10,28 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 from collections.abc import Iterator
+
+_lock = threading.Lock()
+_depth = 0  # pauses in progress, across threads
+_was_enabled = False  # whether the collector was on when the first of them began
 
 
 @contextlib.contextmanager
 def paused_garbage_collection() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
+    """Nested and concurrent pauses (a reload's load, then the index build it starts) count: the collector
+    comes back on when the last ends, if it was on when the first began."""
+    global _depth, _was_enabled
+    with _lock:
+        if _depth == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _depth += 1
     try:
         yield
     finally:
-        if was_enabled:  # nested or concurrent pauses: the outermost that found it on turns it back on
-            gc.enable()
+        with _lock:
+            _depth -= 1
+            if _depth == 0 and _was_enabled:
+                gc.enable()

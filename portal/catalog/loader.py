@@ -44,7 +44,15 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 Translations = Callable[[str, str], Mapping[str, str]]
 
 
-FileStat = tuple[str, float, int]  # (path, modification time, size)
+FileStat = tuple[str, int, int]  # (path, modification time in ns, size); (path, -1, -1): cannot be read
+
+
+def file_stat(path: str | os.PathLike[str]) -> FileStat:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (str(path), -1, -1)
+    return (str(path), st.st_mtime_ns, st.st_size)
 
 
 @dataclass
@@ -81,12 +89,10 @@ def display_path(path: Path) -> str:
 
 
 def _read(path: Path, ctx: Context, read: list[FileStat]) -> tuple[dict[str, Any] | None, bytes]:
+    read.append(file_stat(path))  # before reading: an edit after this is seen by the next check
     try:
-        st = path.stat()  # before reading: an edit after this is seen by the next check
-        read.append((str(path), st.st_mtime, st.st_size))
         raw = path.read_bytes()
     except OSError as exc:
-        read.append((str(path), -1.0, -1))
         ctx.problems.append(Problem(Position(ctx.file, 1, 1), f"cannot read file: {exc.strerror or exc}"))
         return None, b""
     try:
@@ -134,7 +140,7 @@ def _load_catalog(path: str | os.PathLike[str], translations: Translations | Non
     contexts = [ctx]
     if data is not None:
         files.append(_File(top, ctx.file, data, raw))
-        for include_path, include_node_pos in _includes(top, data, ctx):
+        for include_path, include_node_pos in _includes(top, data, ctx, read):
             sub = Context(display_path(include_path))
             contexts.append(sub)
             sub_data, sub_raw = _read(include_path, sub, read)
@@ -179,11 +185,18 @@ def _pos(data: Mapping[str, Any], file: str) -> Position:
     return pos if isinstance(pos, Position) else Position(file, 1, 1)
 
 
-def _includes(top: Path, data: dict[str, Any], ctx: Context) -> Iterable[tuple[Path, Position]]:
+def _includes(top: Path, data: dict[str, Any], ctx: Context, read: list[FileStat]) -> Iterable[tuple[Path, Position]]:
     seen: set[Path] = {top.resolve()}
     for pattern in data.get("include", []):
         base = top.parent
         full = str(base / pattern)
+        if glob.has_magic(pattern):  # stat the directories before globbing: a file added later is seen next check
+            root = _glob_root(base, pattern)
+            read.append(file_stat(root))
+            if any(glob.has_magic(part) for part in Path(pattern).parts[:-1]):  # services.d/*/x.yaml, **
+                for directory, _subdirs, _files in os.walk(root):
+                    if directory != str(root):
+                        read.append(file_stat(directory))
         matches = sorted(glob.glob(full, recursive=True)) if glob.has_magic(pattern) else [full]
         if not matches:
             ctx.problems.append(Problem(Position(ctx.file, 1, 1), f"include '{pattern}' matches no file", "warning"))

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .loader import FileStat, LoadResult, Translations, load_catalog
+from .loader import FileStat, LoadResult, Translations, file_stat, load_catalog
 from .model import Catalog
 from .spec import Problem
 
@@ -44,9 +44,12 @@ class CatalogStore:
         reload_stamp: str | os.PathLike[str] | None = None,
         check_interval: float = 2.0,
         translations: Callable[[], Translations | None] | None = None,
+        translations_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         self.path = Path(path)
         self.reload_stamp = Path(reload_stamp) if reload_stamp else None
+        # Where `translations` reads services.po from: watched too, so a translator's change reaches the site.
+        self.translations_dir = Path(translations_dir) if translations_dir else self.path.parent / "translations"
         self.check_interval = check_interval
         self._translations = translations
         self._catalog: Catalog | None = None
@@ -63,7 +66,7 @@ class CatalogStore:
     @property
     def catalog(self) -> Catalog:
         if self._catalog is None:
-            result = self.reload()
+            result = self.reload(only_if_changed=True)  # another thread may have loaded it meanwhile
             if self._catalog is None:
                 raise CatalogError(result.problems)
         assert self._catalog is not None
@@ -72,12 +75,16 @@ class CatalogStore:
     def on_change(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
-    def reload(self) -> LoadResult:
-        """Load the catalog again; swap only if it is valid."""
+    def reload(self, *, only_if_changed: bool = False) -> LoadResult:
+        """Load the catalog again; swap only if it is valid. `only_if_changed`: unless a reload that held the lock
+        before this one already loaded the files as they are."""
         with self._lock:
             # Stat before loading (the loader stats each file before reading it too): an edit saved while the
             # catalog loads leaves a newer time than the one recorded, and the next check reloads again.
-            before = {path: (mtime, size) for path, mtime, size in self._current_signature()}
+            current = self._current_signature()
+            if only_if_changed and self._catalog is not None and current == self._signature:
+                return LoadResult(self._catalog, self.last_problems)
+            before = {path: (mtime, size) for path, mtime, size in current}
             try:
                 result = load_catalog(self.path, self._translations() if self._translations else None)
             except BaseException:
@@ -134,7 +141,7 @@ class CatalogStore:
             self.wait_reloaded()  # one running in the background may already be loading this very edit
             if self._current_signature() == self._signature:
                 return False
-            self.reload()
+            self.reload(only_if_changed=True)
             return True
         with self._reloader_lock:
             if self._reloader is not None and self._reloader.is_alive():
@@ -147,7 +154,7 @@ class CatalogStore:
 
     def _reload_quietly(self) -> None:
         try:
-            self.reload()
+            self.reload(only_if_changed=True)
         except Exception:  # logged; the last good catalog keeps serving, and the next edit is tried again
             log.exception("catalog reload failed; still serving the last good catalog")
 
@@ -160,29 +167,24 @@ class CatalogStore:
             return not thread.is_alive()
         return True
 
-    def _current_signature(self, known: dict[str, tuple[float, int]] | None = None) -> tuple[FileStat, ...]:
-        """(path, modification time, size) of everything that makes the catalog: the top file, the files the
-        last load read, their directories and the include globs' (for new files), the reload stamp and the
-        translations. `known`: times already recorded, used instead of a fresh look."""
+    def _current_signature(self, known: dict[str, tuple[int, int]] | None = None) -> tuple[FileStat, ...]:
+        """(path, modification time, size) of everything that makes the catalog: the top file, what the last load
+        read (files, and the directories include globs search), the reload stamp and the translations' services.po
+        files with their directories. `known`: times already recorded, used instead of a fresh look."""
         paths = [str(self.path), *self._files]
         paths += sorted({str(Path(f).parent) for f in self._files} | set(self._dirs))
         if self.reload_stamp is not None:
             paths.append(str(self.reload_stamp))
-        candidate = self.path.parent / "translations"
-        if candidate.is_dir():
-            paths.append(str(candidate))
-        signature = []
-        for path in dict.fromkeys(paths):
-            if known is not None and path in known:
-                signature.append((path, *known[path]))
-                continue
-            try:
-                st = os.stat(path)
-            except OSError:
-                signature.append((path, -1.0, -1))
-                continue
-            signature.append((path, st.st_mtime, st.st_size))
-        return tuple(signature)
+        translations = self.translations_dir
+        if translations.is_dir():
+            paths.append(str(translations))
+            paths += sorted(str(d) for d in translations.iterdir() if d.is_dir())
+            paths += sorted(str(d) for d in translations.glob("*/LC_MESSAGES"))
+            paths += sorted(str(f) for f in translations.glob("*/LC_MESSAGES/services.po"))
+        return tuple(
+            (path, *known[path]) if known is not None and path in known else file_stat(path)
+            for path in dict.fromkeys(paths)
+        )
 
     def request_reload(self) -> None:
         """Ask every worker on this host to reload (they check the stamp's modification time)."""

@@ -57,11 +57,11 @@ QUESTION_WORDS: dict[str, str] = {
     "ar": "في من على إلى الى عن مع هل كيف ماذا ما متى أين اين وين لماذا ليش ليه هو هي أنا انا نحن أنت انت "
     "أريد اريد بدي عايز ابغى أبغى أحتاج احتاج ممكن لو هذا هذه ذلك تلك التي الذي الذين أو او ثم كل لي يا شو ايش "
     "إيش قد لقد أن ان إن كان كانت",
-    "ht": "mwen m ou w li l nou yo pou nan ak avèk yon pa ka kab kapab pral la a sa ki kijan kouman kòman kisa "
-    "kilè kote poukisa èske eske vle bezwen konn tanpri",
+    "ht": "mwen m ou w l nou yo pou nan ak avèk yon pa kab kapab pral la a sa ki kijan kouman kòman kisa "
+    "kilè poukisa èske eske vle bezwen konn tanpri",
     "tl": "ako ko mo ka ikaw siya niya kami namin tayo natin kayo ninyo sila nila ang ng nang sa mga na ay po opo "
     "ba paano saan kailan bakit ano sino alin gusto kailangan pwede puwede paki kung yung iyong ito iyan dito "
-    "doon at o",
+    "doon at o mag nag pag",  # mag-, nag-, pag-: verb prefixes, split off by the hyphen ("mag-apply")
 }
 # Vietnamese has none: its words are syllables that folding merges with others ("tôi" I / "tội" offence).
 
@@ -78,12 +78,15 @@ TASK_WORDS: dict[str, str] = {
 }
 
 
-# Arabic light stemming ("light10": Larkey, Ballesteros and Connell, 2007): the conjunction و, the article and its
-# prepositional forms, and common suffixes come off; the root stays unguessed. Whoosh's ISRI root stemmer merges
-# unrelated words (ضريبة tax and ضرب hit, رخصة licence and رخيص cheap, سيارة car and سيرة CV); light stemming is
-# the one that retrieves better. Broken plurals (طفل / أطفال) are the thesaurus's job.
+# Arabic light stemming, after "light10" (Larkey, Ballesteros and Connell, 2007): the article and its prepositional
+# forms and common suffixes come off; the root stays unguessed. Whoosh's ISRI root stemmer merged unrelated words
+# (ضريبة tax and ضرب hit, رخصة licence and رخيص cheap, سيارة car and سيرة CV). Two changes from light10, for short
+# service words: a lone conjunction و is kept (it begins وفاة death, ولادة birth, وظيفة job, whose forms with the
+# article must still match), and at least three letters stay (ولاية state is not لا no). Broken plurals (طفل /
+# أطفال) are the thesaurus's job.
 _AR_ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")
 _AR_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")
+_AR_MIN_STEM = 3
 
 
 def arabic_light_stem(word: str) -> str:
@@ -92,14 +95,12 @@ def arabic_light_stem(word: str) -> str:
         word = word[:-1] + "ي"
     if word.endswith("ة"):
         word = word[:-1] + "ه"
-    if len(word) >= 4 and word.startswith("و"):
-        word = word[1:]
     for article in _AR_ARTICLES:
-        if word.startswith(article) and len(word) - len(article) >= 2:
+        if word.startswith(article) and len(word) - len(article) >= _AR_MIN_STEM:
             word = word[len(article) :]
             break
     for suffix in _AR_SUFFIXES:
-        if len(word) - len(suffix) >= 2 and word.endswith(suffix):
+        if len(word) - len(suffix) >= _AR_MIN_STEM and word.endswith(suffix):
             word = word[: -len(suffix)]
     return word
 

@@ -254,7 +254,8 @@ def search(
     # Matching may drop the long tail already, as long as nothing rank() keeps is lost: use can lift a score by
     # up to 1 + weight, and the best match may be a closed service (scored INACTIVE times less), so its floor
     # is that much lower.
-    floor = MIN_SHARE * INACTIVE / (1.0 + max(0.0, weight))
+    closed = INACTIVE if facts_for(catalog).inactive else 1.0
+    floor = MIN_SHARE * closed / (1.0 + max(0.0, weight))
     # Matching cuts a little wider than rank() does: use and inactivity still reorder what it keeps.
     outcome = match(snapshot, catalog, query, request.locale, floor=floor, limit=2 * MAX_RESULTS)
     outcome.same_catalog = snapshot.manifest.digest == catalog.digest

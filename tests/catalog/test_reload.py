@@ -239,3 +239,110 @@ def test_a_failing_load_is_not_retried_until_the_next_edit(
     assert "still serving the last good catalog" in caplog.text
     assert not store.reload_if_changed(background=True), "no reload storm every check_interval"
     assert "renew-license" in store.catalog.services
+
+
+AGENCY = "agencies:\n  - {{id: {0}, name: {0}, url: 'https://{0}.example.gov'}}\n"
+
+
+def _later(path: Path, seconds: float = 10) -> None:
+    when = time.time() + seconds
+    os.utime(path, (when, when))
+
+
+def test_a_file_added_to_a_newly_included_directory_while_the_reload_runs_is_not_missed(
+    catalog_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = catalog_dir / "services.yaml"
+    (catalog_dir / "extra").mkdir()
+    (catalog_dir / "extra" / "a.yaml").write_text(AGENCY.format("a"))
+    store = CatalogStore(services, check_interval=0)
+    assert store.catalog
+    services.write_text("include: [extra/*.yaml]\n" + services.read_text())
+    _later(services)
+    real_load = loader.load_catalog
+
+    def load_then_add(*args, **kwargs):
+        result = real_load(*args, **kwargs)
+        if not (catalog_dir / "extra" / "b.yaml").exists():  # another agency's file lands meanwhile
+            (catalog_dir / "extra" / "b.yaml").write_text(AGENCY.format("b"))
+            _later(catalog_dir / "extra", 20)
+        return result
+
+    monkeypatch.setattr("portal.catalog.store.load_catalog", load_then_add)
+    assert store.reload_if_changed()
+    assert store.reload_if_changed(), "the new file must be noticed"
+    assert {"a", "b"} <= set(store.catalog.agencies)
+
+
+def test_a_file_in_a_new_subdirectory_of_a_recursive_include_is_picked_up(catalog_dir: Path) -> None:
+    services = catalog_dir / "services.yaml"
+    services.write_text("include: [services.d/**/*.yaml]\n" + services.read_text())
+    (catalog_dir / "services.d").mkdir()
+    store = CatalogStore(services, check_interval=0)
+    assert store.catalog
+    (catalog_dir / "services.d" / "health").mkdir()
+    _later(catalog_dir / "services.d")
+    assert store.reload_if_changed()
+    (catalog_dir / "services.d" / "health" / "c.yaml").write_text(AGENCY.format("c"))
+    _later(catalog_dir / "services.d" / "health", 20)
+    assert store.reload_if_changed()
+    assert "c" in store.catalog.agencies
+
+
+def test_an_unreadable_include_is_reported_once_not_reloaded_forever(
+    included: Path, catalog_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = CatalogStore(included, check_interval=0)
+    assert store.catalog
+    (catalog_dir / "services.d" / "oops.yaml").mkdir()  # a directory the glob matches: it cannot be read
+    _later(catalog_dir / "services.d")
+    with caplog.at_level(logging.ERROR):
+        assert store.reload_if_changed()
+    assert "cannot read file" in caplog.text
+    assert [store.reload_if_changed() for _ in range(3)] == [False, False, False]
+
+
+def test_a_translators_change_to_services_po_reaches_the_site(catalog_dir: Path) -> None:
+    from portal.translations import services_translations
+
+    services = catalog_dir / "services.yaml"
+    translations = catalog_dir / "translations"
+    po = translations / "es" / "LC_MESSAGES" / "services.po"
+    po.parent.mkdir(parents=True)
+    po.write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n', encoding="utf-8")
+    store = CatalogStore(
+        services,
+        check_interval=0,
+        translations=lambda: services_translations(translations),
+        translations_dir=translations,
+    )
+    assert store.catalog
+    with po.open("a", encoding="utf-8") as fh:
+        fh.write('\nmsgctxt "service:renew-license:title"\nmsgid "x"\nmsgstr "y"\n')
+    _later(po)
+    assert store.reload_if_changed(), "an edit to a .po file is a change to the catalog"
+
+
+def test_a_request_during_the_delivery_workers_reload_does_not_load_it_again(
+    catalog_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = catalog_dir / "services.yaml"
+    store = CatalogStore(services, check_interval=0)
+    assert store.catalog
+    loads: list[str] = []
+    real_load = loader.load_catalog
+
+    def slow_load(*args, **kwargs):
+        loads.append(threading.current_thread().name)
+        time.sleep(0.3)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr("portal.catalog.store.load_catalog", slow_load)
+    _later(services)
+    worker = threading.Thread(target=store.reload_if_changed, name="delivery-worker")
+    worker.start()
+    time.sleep(0.1)
+    store.reload_if_changed(background=True)  # a request, while the worker is loading the same edit
+    worker.join()
+    assert store.wait_reloaded(5)
+    assert loads == ["delivery-worker"]

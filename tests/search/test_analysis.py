@@ -53,7 +53,8 @@ def test_vietnamese_words_are_also_indexed_with_their_marks() -> None:
 def test_haitian_creole_and_tagalog_drop_their_question_and_filler_words() -> None:
     # Without them, "mwen" (I) was "corrected" to another word and led the results.
     assert analyzer_for("ht").terms("Kisa mwen bezwen pou m fè yon demann chomaj?") == ["fe", "demann", "chomaj"]
-    assert analyzer_for("tl").terms("Paano ako mag-apply ng unemployment?") == ["mag", "apply", "unemployment"]
+    assert analyzer_for("tl").terms("Paano ako mag-apply ng unemployment?") == ["apply", "unemployment"]
+    assert analyzer_for("ht").terms("Nimewo ka mwen") == ["nimewo", "ka"]  # "ka": can, and also a case
 
 
 def test_arabic_light_stemming_keeps_unrelated_words_apart() -> None:
@@ -63,8 +64,18 @@ def test_arabic_light_stemming_keeps_unrelated_words_apart() -> None:
     assert ar.terms("الأطفال للأطفال والأطفال") == ar.terms("أطفال") * 3
     assert ar.terms("بالسيارات") == ar.terms("سيارة")
     # ...and words that only share a root stay apart (a root stemmer merged these).
-    for one, other in (("ضريبة", "ضرب"), ("رخصة", "رخيص"), ("سيارة", "سيرة"), ("أسنان", "المسنين")):
+    for one, other in (
+        ("ضريبة", "ضرب"),
+        ("رخصة", "رخيص"),
+        ("سيارة", "سيرة"),
+        ("أسنان", "المسنين"),
+        ("ولاية", "لا"),
+        ("وحدة", "الحد"),
+    ):
         assert ar.terms(one) != ar.terms(other), (one, other)
+    # A word that begins with و keeps it, so its forms with and without the article still match.
+    for word in ("وفاة", "ولادة", "وظيفة", "وكالة"):
+        assert ar.terms(word) == ar.terms("ال" + word), word
     assert ar.terms("كيف أحصل على رخصة القيادة") == ar.terms("أحصل رخصة قيادة")
 
 
