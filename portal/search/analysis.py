@@ -182,7 +182,7 @@ class Analyzer:
 
     def marked_terms(self, text: str) -> list[str]:
         """Extra index terms for the words that carry marks, as typed: MARK + word."""
-        return [MARK + word for word in self.marked_words(text) if fold(word) != word and self.term(fold(word))]
+        return [MARK + word for word in self.marked_words(text) if not word.isascii() and self.term(fold(word))]
 
     def term(self, word: str) -> str | None:
         """One folded word -> its index term, or None for a stop word."""
