@@ -16,9 +16,9 @@ from portal.catalog import CatalogStore, loader
 from portal.cli import main
 
 
-def _touch_later(path: Path) -> None:
+def _touch_later(path: Path, seconds: float = 5) -> None:
     # Make sure the modification time moves even on coarse file systems.
-    later = time.time() + 5
+    later = time.time() + seconds
     os.utime(path, (later, later))
 
 
@@ -96,8 +96,7 @@ def test_an_edit_made_while_a_reload_runs_is_not_missed(catalog_dir: Path, monke
         result = real_load(*args, **kwargs)
         if "renew-licence" not in services.read_text():  # the agency author saves again while the reload runs
             services.write_text(services.read_text().replace("renew-license", "renew-licence"))
-            later = time.time() + 10
-            os.utime(services, (later, later))
+            _touch_later(services, 10)
         return result
 
     monkeypatch.setattr("portal.catalog.store.load_catalog", load_then_edit)
@@ -174,8 +173,7 @@ def test_an_edit_to_a_new_file_made_while_the_reload_reads_it_is_not_missed(
         result = real_load(*args, **kwargs)
         if "Wildlife" not in parks.read_text():  # saved again, in place, while the reload runs
             _agency_file(catalog_dir, name="State Parks and Wildlife")
-            later = time.time() + 10
-            os.utime(parks, (later, later))
+            _touch_later(parks, 10)
         return result
 
     monkeypatch.setattr("portal.catalog.store.load_catalog", load_then_edit)
@@ -193,15 +191,15 @@ def test_the_fix_of_a_broken_new_file_is_noticed(included: Path, catalog_dir: Pa
     assert store.reload_if_changed()
     assert "parks" not in store.catalog.agencies, "the last good catalog keeps serving"
     _agency_file(catalog_dir)  # fixed in place: the directory's time does not change
-    later = time.time() + 10
-    os.utime(parks, (later, later))
+    _touch_later(parks, 10)
     assert store.reload_if_changed(), "the fix must be noticed"
     assert "parks" in store.catalog.agencies
 
 
-def test_one_reload_at_a_time_and_a_caller_that_must_wait_does_not_load_twice(
-    catalog_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def slow_edit(catalog_dir: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[CatalogStore, list[str]]:
+    """A loaded store whose catalog was just edited; each load from now on takes 0.3 s and records the name of
+    the thread that ran it."""
     services = catalog_dir / "services.yaml"
     store = CatalogStore(services, check_interval=0)
     assert store.catalog
@@ -215,6 +213,13 @@ def test_one_reload_at_a_time_and_a_caller_that_must_wait_does_not_load_twice(
 
     monkeypatch.setattr("portal.catalog.store.load_catalog", slow_load)
     _touch_later(services)
+    return store, loads
+
+
+def test_one_reload_at_a_time_and_a_caller_that_must_wait_does_not_load_twice(
+    slow_edit: tuple[CatalogStore, list[str]],
+) -> None:
+    store, loads = slow_edit
     assert store.reload_if_changed(background=True)  # a resident's request
     assert not store.reload_if_changed(background=True)  # another one, while it runs
     assert not store.reload_if_changed()  # the delivery worker waits for it rather than loading again
@@ -244,11 +249,6 @@ def test_a_failing_load_is_not_retried_until_the_next_edit(
 AGENCY = "agencies:\n  - {{id: {0}, name: {0}, url: 'https://{0}.example.gov'}}\n"
 
 
-def _later(path: Path, seconds: float = 10) -> None:
-    when = time.time() + seconds
-    os.utime(path, (when, when))
-
-
 def test_a_file_added_to_a_newly_included_directory_while_the_reload_runs_is_not_missed(
     catalog_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -258,14 +258,14 @@ def test_a_file_added_to_a_newly_included_directory_while_the_reload_runs_is_not
     store = CatalogStore(services, check_interval=0)
     assert store.catalog
     services.write_text("include: [extra/*.yaml]\n" + services.read_text())
-    _later(services)
+    _touch_later(services)
     real_load = loader.load_catalog
 
     def load_then_add(*args, **kwargs):
         result = real_load(*args, **kwargs)
         if not (catalog_dir / "extra" / "b.yaml").exists():  # another agency's file lands meanwhile
             (catalog_dir / "extra" / "b.yaml").write_text(AGENCY.format("b"))
-            _later(catalog_dir / "extra", 20)
+            _touch_later(catalog_dir / "extra", 20)
         return result
 
     monkeypatch.setattr("portal.catalog.store.load_catalog", load_then_add)
@@ -281,10 +281,10 @@ def test_a_file_in_a_new_subdirectory_of_a_recursive_include_is_picked_up(catalo
     store = CatalogStore(services, check_interval=0)
     assert store.catalog
     (catalog_dir / "services.d" / "health").mkdir()
-    _later(catalog_dir / "services.d")
+    _touch_later(catalog_dir / "services.d")
     assert store.reload_if_changed()
     (catalog_dir / "services.d" / "health" / "c.yaml").write_text(AGENCY.format("c"))
-    _later(catalog_dir / "services.d" / "health", 20)
+    _touch_later(catalog_dir / "services.d" / "health", 20)
     assert store.reload_if_changed()
     assert "c" in store.catalog.agencies
 
@@ -295,7 +295,7 @@ def test_an_unreadable_include_is_reported_once_not_reloaded_forever(
     store = CatalogStore(included, check_interval=0)
     assert store.catalog
     (catalog_dir / "services.d" / "oops.yaml").mkdir()  # a directory the glob matches: it cannot be read
-    _later(catalog_dir / "services.d")
+    _touch_later(catalog_dir / "services.d")
     with caplog.at_level(logging.ERROR):
         assert store.reload_if_changed()
     assert "cannot read file" in caplog.text
@@ -319,26 +319,14 @@ def test_a_translators_change_to_services_po_reaches_the_site(catalog_dir: Path)
     assert store.catalog
     with po.open("a", encoding="utf-8") as fh:
         fh.write('\nmsgctxt "service:renew-license:title"\nmsgid "x"\nmsgstr "y"\n')
-    _later(po)
+    _touch_later(po)
     assert store.reload_if_changed(), "an edit to a .po file is a change to the catalog"
 
 
 def test_a_request_during_the_delivery_workers_reload_does_not_load_it_again(
-    catalog_dir: Path, monkeypatch: pytest.MonkeyPatch
+    slow_edit: tuple[CatalogStore, list[str]],
 ) -> None:
-    services = catalog_dir / "services.yaml"
-    store = CatalogStore(services, check_interval=0)
-    assert store.catalog
-    loads: list[str] = []
-    real_load = loader.load_catalog
-
-    def slow_load(*args, **kwargs):
-        loads.append(threading.current_thread().name)
-        time.sleep(0.3)
-        return real_load(*args, **kwargs)
-
-    monkeypatch.setattr("portal.catalog.store.load_catalog", slow_load)
-    _later(services)
+    store, loads = slow_edit
     worker = threading.Thread(target=store.reload_if_changed, name="delivery-worker")
     worker.start()
     time.sleep(0.1)
