@@ -22,7 +22,7 @@ from functools import lru_cache
 from whoosh.lang import NoStemmer, NoStopWords, stemmer_for_language, stopwords_for_language
 
 # Bump whenever terms change for the same text: every index built with another version is rebuilt.
-ANALYZER_VERSION = 7
+ANALYZER_VERSION = 8
 
 CJK_LANGUAGES = frozenset({"zh", "ja", "ko", "yue"})
 # Languages whose accents tell words apart: Vietnamese tones (thuế tax, thuê rent; tội offence, tôi I). Their text
@@ -39,8 +39,8 @@ _CJK_CHAR = re.compile(f"[{_CJK}]")
 _KEEP_MARKS = {"\u3099", "\u309a"}  # kana voicing marks are letters' identity, not accents
 _KEEP_LETTERS = {"й"}  # a letter of its own in Russian, not an accented и: folding it breaks stemming ("арендой")
 _SPECIAL_FOLDS = str.maketrans(
-    {"đ": "d", "ø": "o", "ł": "l", "æ": "ae", "œ": "oe", "ı": "i", "þ": "th", "ð": "d"}
-)
+    {"đ": "d", "ø": "o", "ł": "l", "æ": "ae", "œ": "oe", "ı": "i", "þ": "th", "ð": "d", "\u0640": ""}
+)  # U+0640: the Arabic tatweel, a stretch of the line (فـي is في)
 
 # Question and filler words residents type that say nothing about the service they want. Languages not listed
 # still get Whoosh's stop words (if any); these only sharpen the ones we know.
@@ -56,7 +56,7 @@ QUESTION_WORDS: dict[str, str] = {
     "it": "come cosa dove quando perché quale quali chi posso devo voglio mio mia",
     "ar": "في من على إلى الى عن مع هل كيف ماذا ما متى أين اين وين لماذا ليش ليه هو هي أنا انا نحن أنت انت "
     "أريد اريد بدي عايز ابغى أبغى أحتاج احتاج ممكن لو هذا هذه ذلك تلك التي الذي الذين أو او ثم كل لي يا شو ايش "
-    "إيش قد لقد أن ان إن كان كانت",
+    "إيش قد لقد أن ان إن كان كانت علي الي متي هذة",  # ي for final ى and ة written ه, as often typed
     "ht": "mwen m ou w l nou yo pou nan ak avèk yon pa kab kapab pral la a sa ki kijan kouman kòman kisa "
     "kilè poukisa èske eske vle bezwen konn tanpri",
     "tl": "ako ko mo ka ikaw siya niya kami namin tayo natin kayo ninyo sila nila ang ng nang sa mga na ay po opo "

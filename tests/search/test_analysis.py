@@ -77,6 +77,7 @@ def test_arabic_light_stemming_keeps_unrelated_words_apart() -> None:
     for word in ("وفاة", "ولادة", "وظيفة", "وكالة"):
         assert ar.terms(word) == ar.terms("ال" + word), word
     assert ar.terms("كيف أحصل على رخصة القيادة") == ar.terms("أحصل رخصة قيادة")
+    assert ar.terms("كيف احصل علي رخصـة القيـادة") == ar.terms("أحصل رخصة قيادة")  # ي for ى, tatweel
 
 
 def test_acronyms_of_capitalized_names_in_titles() -> None:
