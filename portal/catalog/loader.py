@@ -1,11 +1,11 @@
-"""Read services.yaml (and its includes), report every problem with file:line:col, build the Catalog."""
+"""Load services.yaml (and its includes, see `files`), report every problem with file:line:col, then build the
+Catalog (`assemble`)."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import difflib
-import glob
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -13,27 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from portal.collector import paused_garbage_collection
 
 from . import model
-from .definitions import CATALOG_FILE, FIELD_TYPES
+from .assemble import assemble
+from .definitions import FIELD_TYPES
+from .files import CatalogFile, FileStat, display_path, glob_root, includes, position_of, read_file
 from .spec import Context, Localization, Position, Problem, host_of
-
-# libyaml's parser where PyYAML has it (the wheels do): ~6x faster on big catalogs, same nodes and marks. A file
-# it rejects is parsed again by the pure-Python parser, whose messages and positions authors are shown.
-_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
-
-
-def _compose(text: str) -> yaml.Node | None:
-    if _FAST_LOADER is not None:
-        try:
-            return yaml.compose(text, Loader=_FAST_LOADER)
-        except yaml.YAMLError:
-            pass
-    return yaml.compose(text, Loader=yaml.SafeLoader)
-
 
 REVIEW_MAX_AGE = dt.timedelta(days=365)
 PREFILLABLE = ("text", "textarea", "email", "phone", "address")
@@ -42,17 +28,6 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 # A translation source for catalog text kept outside the YAML (the `services` gettext domain):
 # (msgctxt, default-locale text) -> {locale: translation}
 Translations = Callable[[str, str], Mapping[str, str]]
-
-
-FileStat = tuple[str, int, int]  # (path, modification time in ns, size); (path, -1, -1): cannot be read
-
-
-def file_stat(path: str | os.PathLike[str]) -> FileStat:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return (str(path), -1, -1)
-    return (str(path), st.st_mtime_ns, st.st_size)
 
 
 @dataclass
@@ -73,54 +48,6 @@ class LoadResult:
         return [p for p in self.problems if p.severity == "warning"]
 
 
-@dataclass
-class _File:
-    path: Path
-    shown: str  # path as shown in messages (relative to the working directory when possible)
-    data: dict[str, Any]
-    raw: bytes
-
-
-def display_path(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
-
-
-def _read(path: Path, ctx: Context, read: list[FileStat]) -> tuple[dict[str, Any] | None, bytes]:
-    read.append(file_stat(path))  # before reading: an edit after this is seen by the next check
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        ctx.problems.append(Problem(Position(ctx.file, 1, 1), f"cannot read file: {exc.strerror or exc}"))
-        return None, b""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        ctx.problems.append(Problem(Position(ctx.file, 1, 1), f"file is not UTF-8 text ({exc.reason} at byte {exc.start})"))
-        return None, raw
-    try:
-        node = _compose(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = str(exc.problem or exc.context or "syntax error")
-        if exc.context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
-            message += f" ({exc.context} that started at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1})"
-        elif exc.context:
-            message = f"{exc.context}: {message}"
-        ctx.problems.append(Problem(Position(ctx.file, line, col), f"this is not valid YAML: {message}"))
-        return None, raw
-    except yaml.YAMLError as exc:
-        ctx.problems.append(Problem(Position(ctx.file, 1, 1), f"this is not valid YAML: {exc}"))
-        return None, raw
-    if node is None:
-        return {}, raw
-    data = CATALOG_FILE.check(node, ctx)
-    return data, raw
-
-
 def load_catalog(path: str | os.PathLike[str], translations: Translations | None = None, today: dt.date | None = None) -> LoadResult:
     """Load and validate a catalog. Never raises for bad content: problems come back in the result."""
     with paused_garbage_collection():
@@ -135,86 +62,45 @@ def _load_catalog(path: str | os.PathLike[str], translations: Translations | Non
         problems.append(Problem(Position(ctx.file, 1, 1), "no such file; point PORTAL_SERVICES at your services.yaml"))
         return LoadResult(None, problems)
     read: list[FileStat] = []
-    data, raw = _read(top, ctx, read)
-    files: list[_File] = []
+    data, raw = read_file(top, ctx, read)
+    files: list[CatalogFile] = []
     contexts = [ctx]
     if data is not None:
-        files.append(_File(top, ctx.file, data, raw))
-        for include_path, include_node_pos in _includes(top, data, ctx, read):
+        files.append(CatalogFile(top, ctx.file, data, raw))
+        for include_path, include_node_pos in includes(top, data, ctx, read):
             sub = Context(display_path(include_path))
             contexts.append(sub)
-            sub_data, sub_raw = _read(include_path, sub, read)
+            sub_data, sub_raw = read_file(include_path, sub, read)
             if sub_data is None:
                 continue
             for key in ("portal", "include"):
                 if key in sub_data:
                     sub.problems.append(
-                        Problem(_pos(sub_data, sub.file), f"'{key}' is only allowed in the top file ({ctx.file})")
+                        Problem(position_of(sub_data, sub.file), f"'{key}' is only allowed in the top file ({ctx.file})")
                     )
-            files.append(_File(include_path, sub.file, sub_data, sub_raw))
+            files.append(CatalogFile(include_path, sub.file, sub_data, sub_raw))
             del include_node_pos
     for c in contexts:
         problems.extend(c.problems)
     checker = _Checker(files, contexts, translations, today or dt.date.today())
     problems.extend(checker.run())
     problems.sort(key=lambda p: (p.position.file, p.position.line, p.position.column))
-    includes = (data or {}).get("include", [])
-    watch = tuple(sorted({str(_glob_root(top.parent, p)) for p in includes if isinstance(p, str)}))
+    patterns = (data or {}).get("include", [])
+    watch = tuple(sorted({str(glob_root(top.parent, p)) for p in patterns if isinstance(p, str)}))
     if any(p.severity == "error" for p in problems):
         return LoadResult(None, problems, tuple(read), watch)
     digest = hashlib.sha256()
     for f in files:
         digest.update(f.shown.encode() + b"\0" + f.raw + b"\0")
-    catalog = checker.build(digest.hexdigest(), tuple(str(f.path) for f in files))
+    names = tuple(str(f.path) for f in files)
+    catalog = assemble(checker.portal, checker.locales, checker.default_locale, checker.ids, files, digest.hexdigest(), names)
     return LoadResult(dataclasses.replace(catalog, watch_dirs=watch), problems, tuple(read), watch)
-
-
-def _glob_root(base: Path, pattern: str) -> Path:
-    parts = Path(pattern).parts
-    fixed = []
-    for part in parts:
-        if glob.has_magic(part):
-            break
-        fixed.append(part)
-    root = base.joinpath(*fixed) if fixed else base
-    return root if root.is_dir() or not fixed else root.parent
-
-
-def _pos(data: Mapping[str, Any], file: str) -> Position:
-    pos = data.get("__position__")
-    return pos if isinstance(pos, Position) else Position(file, 1, 1)
-
-
-def _includes(top: Path, data: dict[str, Any], ctx: Context, read: list[FileStat]) -> Iterable[tuple[Path, Position]]:
-    seen: set[Path] = {top.resolve()}
-    for pattern in data.get("include", []):
-        base = top.parent
-        full = str(base / pattern)
-        if glob.has_magic(pattern):  # stat the directories before globbing: a file added later is seen next check
-            root = _glob_root(base, pattern)
-            read.append(file_stat(root))
-            if any(glob.has_magic(part) for part in Path(pattern).parts[:-1]):  # services.d/*/x.yaml, **
-                for directory, _subdirs, _files in os.walk(root):
-                    if directory != str(root):
-                        read.append(file_stat(directory))
-        matches = sorted(glob.glob(full, recursive=True)) if glob.has_magic(pattern) else [full]
-        if not matches:
-            ctx.problems.append(Problem(Position(ctx.file, 1, 1), f"include '{pattern}' matches no file", "warning"))
-        for match in matches:
-            p = Path(match)
-            if not p.exists():
-                ctx.problems.append(Problem(Position(ctx.file, 1, 1), f"included file '{pattern}' does not exist"))
-                continue
-            if p.resolve() in seen:
-                continue
-            seen.add(p.resolve())
-            yield p, Position(ctx.file, 1, 1)
 
 
 class _Checker:
     """Checks that need every file at once: ids, references, languages, domains, forms, warnings."""
 
-    def __init__(self, files: list[_File], contexts: list[Context], translations: Translations | None, today: dt.date) -> None:
+    def __init__(self, files: list[CatalogFile], contexts: list[Context], translations: Translations | None, today: dt.date) -> None:
         self.files = files
         self.contexts = contexts
         self.translations = translations
@@ -247,7 +133,7 @@ class _Checker:
                     ident = entry.get("id")
                     if not isinstance(ident, str):
                         continue
-                    pos = _pos(entry, f.shown)
+                    pos = position_of(entry, f.shown)
                     first = self.ids[kind].get(ident)
                     if first is not None:
                         self.error(pos, f"{kind.replace('_', ' ')} id '{ident}' is already used at {first[1]}")
@@ -264,7 +150,7 @@ class _Checker:
         top_file = self.files[0].shown if self.files else ""
         if self.default_locale not in self.locales:
             self.error(
-                _pos(self.portal, top_file),
+                position_of(self.portal, top_file),
                 f"default_locale '{self.default_locale}' is not in locales ({', '.join(self.locales)})",
             )
         declared = set(self.locales)
@@ -277,7 +163,7 @@ class _Checker:
                 mapping = f.data.get(key, {})
                 for locale in mapping:
                     if locale not in declared:
-                        self.error(_key_pos(mapping, locale, f.shown), f"{key}: " + _undeclared(locale, self.locales))
+                        self.error(_keyposition_of(mapping, locale, f.shown), f"{key}: " + _undeclared(locale, self.locales))
 
     def _check_references(self) -> None:
         for ctx in self.contexts:
@@ -331,7 +217,7 @@ class _Checker:
 
     def _check_form(self, delivery: dict[str, Any], file: str) -> None:
         deliver_to = delivery.get("deliver_to") or {}
-        dt_pos = _pos(deliver_to, file)
+        dt_pos = position_of(deliver_to, file)
         if deliver_to and len([k for k in ("webhook", "email") if k in deliver_to]) != 1:
             self.error(dt_pos, "deliver_to needs exactly one of 'webhook' or 'email'")
         webhook = deliver_to.get("webhook") or {}
@@ -340,12 +226,12 @@ class _Checker:
             lowered = hook_url.lower()
             loopback = lowered.startswith("http://") and host_of(hook_url) in LOOPBACK_HOSTS + ("[::1]",)
             if not (lowered.startswith("https://") and host_of(hook_url)) and not loopback:
-                self.error(_pos(webhook, file), f"webhook url '{hook_url}' must be https:// (plain http only to 127.0.0.1 or localhost)")
+                self.error(position_of(webhook, file), f"webhook url '{hook_url}' must be https:// (plain http only to 127.0.0.1 or localhost)")
         seen_pages: set[str] = set()
         seen_fields: dict[str, dict[str, Any]] = {}
         for page in delivery.get("pages", []):
             if page.get("id") in seen_pages:
-                self.error(_pos(page, file), f"form page id '{page.get('id')}' is used twice in this form")
+                self.error(position_of(page, file), f"form page id '{page.get('id')}' is used twice in this form")
             seen_pages.add(page.get("id", ""))
             for fld in page.get("fields", []):
                 self._check_field(fld, seen_fields, file)
@@ -353,7 +239,7 @@ class _Checker:
                     seen_fields.setdefault(fld["id"], fld)
 
     def _check_field(self, fld: dict[str, Any], earlier: dict[str, dict[str, Any]], file: str) -> None:
-        pos = _pos(fld, file)
+        pos = position_of(fld, file)
         fid, ftype = fld.get("id", "?"), fld.get("type")
         if fid in earlier:
             self.error(pos, f"form field id '{fid}' is used twice in this form")
@@ -394,25 +280,25 @@ class _Checker:
             target = earlier.get(show_if["field"])
             if target is not None and target.get("type") in ("address", "file", "date", "number"):
                 self.error(
-                    _pos(show_if, file),
+                    position_of(show_if, file),
                     f"field '{fid}': show_if can only depend on a choice or text question, not on "
                     f"'{show_if['field']}' ({target.get('type')})",
                 )
             elif target is None:
                 self.error(
-                    _pos(show_if, file),
+                    position_of(show_if, file),
                     f"field '{fid}': show_if refers to '{show_if['field']}', which is not an earlier field of this form",
                 )
             elif target.get("options"):
                 values = [o.get("value") for o in target["options"]]
                 if show_if.get("equals") not in values:
                     self.error(
-                        _pos(show_if, file),
+                        position_of(show_if, file),
                         f"field '{fid}': show_if equals '{show_if.get('equals')}', which is not an option of "
                         f"'{show_if['field']}' ({', '.join(str(v) for v in values)})",
                     )
             elif target.get("type") == "yesno" and show_if.get("equals") not in ("yes", "no"):
-                self.error(_pos(show_if, file), f"field '{fid}': show_if on a yes/no field must equal 'yes' or 'no'")
+                self.error(position_of(show_if, file), f"field '{fid}': show_if on a yes/no field must equal 'yes' or 'no'")
 
     def _check_best_bets(self) -> None:
         for f in self.files:
@@ -422,7 +308,7 @@ class _Checker:
                         entry = self.ids["service"].get(ident)
                         if entry and entry[0].get("status") == "inactive":
                             self.warning(
-                                _key_pos(bets, query, f.shown),
+                                _keyposition_of(bets, query, f.shown),
                                 f"best_bets[{locale}]['{query}'] lists service '{ident}', which is inactive",
                             )
 
@@ -484,135 +370,7 @@ class _Checker:
             if locale in self.locales and locale not in loc.values and translated:
                 loc.values[locale] = translated.split("\n") if isinstance(source, list) else translated
 
-    def build(self, digest: str, files: tuple[str, ...]) -> model.Catalog:
-        d = self.default_locale
-
-        def text(value: Any) -> model.Text:
-            if isinstance(value, Localization):
-                return model.Text({(k or d): str(v) for k, v in value.values.items()}, d)
-            return model.Text({}, d)
-
-        def text_list(value: Any) -> model.TextList:
-            if isinstance(value, Localization):
-                return model.TextList({(k or d): tuple(v) for k, v in value.values.items()}, d)
-            return model.TextList({}, d)
-
-        def contact(value: Any) -> model.Contact:
-            if not value:
-                return model.Contact()
-            return model.Contact(
-                phone=value.get("phone", ""),
-                email=value.get("email", ""),
-                url=value.get("url", ""),
-                address=text(value.get("address")),
-                hours=text(value.get("hours")),
-            )
-
-        def named(entry: dict[str, Any]) -> model.Named:
-            return model.Named(entry["id"], text(entry["name"]), text(entry.get("description")))
-
-        def form_field(f: dict[str, Any]) -> model.FormField:
-            show_if = f.get("show_if")
-            return model.FormField(
-                id=f["id"],
-                type=f["type"],
-                label=text(f["label"]),
-                hint=text(f.get("hint")),
-                required=bool(f.get("required", False)),
-                autocomplete=f.get("autocomplete", ""),
-                prefill=f.get("prefill", ""),
-                pattern=f.get("pattern", ""),
-                min=f.get("min"),
-                max=f.get("max"),
-                options=tuple(model.Option(str(o["value"]), text(o["label"])) for o in f.get("options", [])),
-                show_if=model.ShowIf(show_if["field"], str(show_if["equals"])) if show_if else None,
-                accept=tuple(f.get("accept", ())),
-                max_size_mb=float(f.get("max_size_mb", 5.0)),
-                errors={rule: text(msg) for rule, msg in (f.get("errors") or {}).items() if rule != "__position__"},
-            )
-
-        def delivery(value: dict[str, Any]) -> model.Delivery:
-            if value["type"] == "redirect":
-                return model.Redirect(text(value["url"]))
-            if value["type"] == "info":
-                return model.Info()
-            target = value["deliver_to"]
-            return model.Form(
-                reference_prefix=value["reference_prefix"],
-                deliver_to=model.DeliverTo(
-                    webhook_url=(target.get("webhook") or {}).get("url", ""),
-                    secret_env=(target.get("webhook") or {}).get("secret_env", ""),
-                    email_to=(target.get("email") or {}).get("to", ""),
-                ),
-                pages=tuple(
-                    model.FormPage(p["id"], text(p["title"]), tuple(form_field(f) for f in p["fields"]), text(p.get("description")))
-                    for p in value["pages"]
-                ),
-                retention_days=int(value.get("retention_days", 90)),
-            )
-
-        agencies = {
-            ident: model.Agency(
-                id=ident,
-                name=text(a["name"]),
-                url=a["url"],
-                acronym=a.get("acronym", ""),
-                description=text(a.get("description")),
-                domains=tuple(a.get("domains", ())),
-                contact=contact(a.get("contact")),
-            )
-            for ident, (a, _) in self.ids["agency"].items()
-        }
-        services = {
-            ident: model.Service(
-                id=ident,
-                agency=s["agency"],
-                title=text(s["title"]),
-                summary=text(s["summary"]),
-                delivery=delivery(s["delivery"]),
-                description=text(s.get("description")),
-                keywords=text_list(s.get("keywords")),
-                categories=tuple(s.get("categories", ())),
-                life_events=tuple(s.get("life_events", ())),
-                audience=text(s.get("audience")),
-                eligibility=text(s.get("eligibility")),
-                documents=text_list(s.get("documents")),
-                fees=text(s.get("fees")),
-                processing_time=text(s.get("processing_time")),
-                contact=contact(s.get("contact")),
-                sign_in=s.get("sign_in", "none"),
-                acr=s.get("acr", ""),
-                status=s.get("status", "active"),
-                owner=s.get("owner", ""),
-                last_reviewed=s.get("last_reviewed"),
-            )
-            for ident, (s, _) in self.ids["service"].items()
-        }
-        synonyms: dict[str, list[tuple[str, ...]]] = {}
-        best_bets: dict[str, dict[str, tuple[str, ...]]] = {}
-        for f in self.files:
-            for locale, groups in f.data.get("synonyms", {}).items():
-                synonyms.setdefault(locale, []).extend(tuple(g) for g in groups)
-            for locale, bets in f.data.get("best_bets", {}).items():
-                for query, ids in bets.items():
-                    best_bets.setdefault(locale, {})[query.casefold().strip()] = tuple(ids)
-        name = self.portal.get("name")
-        return model.Catalog(
-            name=text(name) if name else model.Text({d: "Government services"}, d),
-            default_locale=d,
-            locales=self.locales,
-            agencies=dict(sorted(agencies.items(), key=lambda kv: kv[1].name[d].casefold())),
-            services=services,
-            categories={i: named(e) for i, (e, _) in self.ids["category"].items()},
-            life_events={i: named(e) for i, (e, _) in self.ids["life_event"].items()},
-            synonyms={k: tuple(v) for k, v in synonyms.items()},
-            best_bets=best_bets,
-            files=files,
-            digest=digest,
-        )
-
-
-def _key_pos(mapping: Any, key: str, file: str) -> Position:
+def _keyposition_of(mapping: Any, key: str, file: str) -> Position:
     positions = getattr(mapping, "positions", {})
     return positions.get(key) or Position(file, 1, 1)
 

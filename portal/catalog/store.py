@@ -19,7 +19,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .loader import FileStat, LoadResult, Translations, file_stat, load_catalog
+from .files import FileStat, file_stat
+from .loader import LoadResult, Translations, load_catalog
 from .model import Catalog
 from .spec import Problem
 
