@@ -174,8 +174,9 @@ def bilingual_catalog() -> Catalog:
     return make_catalog(services, agencies, ("en", "es", "fr"), life_events)
 
 
-def bilingual_judgements() -> list[Judged]:
-    path = Path(__file__).resolve().parent / "data" / "bilingual_queries.csv"
+def bilingual_judgements(name: str = "bilingual_queries.csv") -> list[Judged]:
+    """Set (b); `bilingual_queries_blind.csv`: a second set, written and judged without running the portal."""
+    path = Path(__file__).resolve().parent / "data" / name
     with open(path, encoding="utf-8") as fh:
         return [
             Judged(row["query"], row["locale"], frozenset(row["relevant"].split()), row["kind"])
