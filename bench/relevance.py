@@ -238,43 +238,22 @@ def main(argv: list[str]) -> int:
             verbose = int(arg.split("=", 1)[1])
     which = {a for a in argv if not a.startswith("--")} or {"govuk", "bilingual"}
     ok = True
+    checks: list[tuple[str, Catalog, list[Judged], dict[str, int] | None]] = []  # no target: --check
     if "govuk" in which:
         catalog, ids = govuk_catalog()
-        s = run_set(
-            "(a) GOV.UK",
-            catalog,
-            govuk_judgements(ids),
-            splits=True,
-            show_misses=verbose,
-            usage=govuk_usage(ids),
-        )
+        usage = govuk_usage(ids)
+        s = run_set("(a) GOV.UK", catalog, govuk_judgements(ids), splits=True, show_misses=verbose, usage=usage)
         ok &= s["ratio"] >= 1.3
-        if "--check" in argv:
-            run_set(
-                "(a, 2024) GOV.UK top queries",
-                catalog,
-                govuk_2024_judgements(ids),
-                splits=False,
-                show_misses=verbose,
-                usage=govuk_usage(ids),
-            )
+        checks.append(("(a, 2024) GOV.UK top queries", catalog, govuk_2024_judgements(ids), usage))
     if "bilingual" in which:
-        s = run_set(
-            "(b) usagov + Canada",
-            bilingual_catalog(),
-            bilingual_judgements(),
-            splits=False,
-            show_misses=verbose,
-        )
+        catalog = bilingual_catalog()
+        s = run_set("(b) usagov + Canada", catalog, bilingual_judgements(), splits=False, show_misses=verbose)
         ok &= s["ratio"] >= 1.3 and s["success@3"] >= 0.9
-        if "--check" in argv:
-            run_set(
-                "(b, blind) usagov + Canada, queries judged without running the portal",
-                bilingual_catalog(),
-                bilingual_judgements("bilingual_queries_blind.csv"),
-                splits=False,
-                show_misses=verbose,
-            )
+        blind = bilingual_judgements("bilingual_queries_blind.csv")
+        checks.append(("(b, blind) usagov + Canada, judged without running the portal", catalog, blind, None))
+    if "--check" in argv:
+        for name, catalog, judged, usage in checks:
+            run_set(name, catalog, judged, splits=False, show_misses=verbose, usage=usage)
     print("\ntargets (MRR@10 >= 1.3x FTS5 on each set, success@3 >= 0.9 on (b)):", "met" if ok else "NOT met")
     return 0 if ok else 1
 
