@@ -252,8 +252,8 @@ def main(argv: list[str]) -> int:
         blind = bilingual_judgements("bilingual_queries_blind.csv")
         checks.append(("(b, blind) usagov + Canada, judged without running the portal", catalog, blind, None))
     if "--check" in argv:
-        for name, catalog, judged, usage in checks:
-            run_set(name, catalog, judged, splits=False, show_misses=verbose, usage=usage)
+        for name, catalog, judged, counts in checks:
+            run_set(name, catalog, judged, splits=False, show_misses=verbose, usage=counts)
     print("\ntargets (MRR@10 >= 1.3x FTS5 on each set, success@3 >= 0.9 on (b)):", "met" if ok else "NOT met")
     return 0 if ok else 1
 
