@@ -245,7 +245,7 @@ def _match(
 
     def plan(index: LocaleIndex) -> list[Clause]:
         if index.locale not in plans:
-            groups = synonyms_for(catalog, index.analyzer, index.locale)
+            groups = synonyms_for(catalog, index.locale)
             clauses = clauses_for(index.analyzer, query, groups, keep_stopwords=keep_stopwords)
             add_compounds(index, clauses)
             add_single_characters(index, clauses)

@@ -16,6 +16,7 @@ from operator import itemgetter
 from typing import cast
 
 from portal.catalog import Catalog
+from portal.catalog.memo import per_catalog
 
 from . import matching
 from .analysis import fold
@@ -149,16 +150,9 @@ class CatalogFacts:
         return set().union(*(self.values[facet].get(v, set()) for v in chosen))
 
 
-_facts: dict[str, CatalogFacts] = {}
-
-
+@per_catalog(limit=8)
 def facts_for(catalog: Catalog) -> CatalogFacts:
-    found = _facts.get(catalog.digest)
-    if found is None or found.catalog is not catalog:
-        if len(_facts) > 8:
-            _facts.clear()
-        found = _facts[catalog.digest] = CatalogFacts(catalog)
-    return found
+    return CatalogFacts(catalog)
 
 
 def best_bets(catalog: Catalog, query: str, locale: str) -> tuple[str, ...]:
@@ -278,7 +272,7 @@ def suggest(
     words = home.analyzer.words(query)
     if not words:
         return []
-    clauses = clauses_for(home.analyzer, query, synonyms_for(catalog, home.analyzer, home.locale))
+    clauses = clauses_for(home.analyzer, query, synonyms_for(catalog, home.locale))
     prefix_clause(home, clauses, words[-1])
     found = _Match(tuple(dict.fromkeys(c.key for c in clauses if not c.minor)))
     found.add(home, clauses)

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from portal.catalog import Catalog
+from portal.catalog.memo import per_catalog
 
 from . import thesaurus
-from .analysis import Analyzer, is_cjk
+from .analysis import analyzer_for, is_cjk
 
 SYNONYM = 0.9  # a catalog synonym's match counts a little less than the word typed
 THESAURUS = 0.7  # an everyday word from the shipped thesaurus (kids -> children), less again
@@ -60,38 +61,29 @@ def synonym_at(
     return span, list(found.items())
 
 
-_synonym_tables: dict[tuple[str, str], SynonymTable] = {}
+@per_catalog(limit=256)
+def synonyms_for(catalog: Catalog, locale: str) -> SynonymTable:
+    """The catalog's synonyms for a locale, then the shipped thesaurus of its language, with triggers as stems."""
+    analyzer = analyzer_for(locale)
+    entries: list[Synonym] = []
 
+    def words(phrase: str) -> tuple[str, ...]:
+        return tuple(analyzer.words(phrase, keep_stopwords=True))
 
-def synonyms_for(catalog: Catalog, analyzer: Analyzer, locale: str) -> SynonymTable:
-    """The catalog's synonyms for a locale, then the shipped thesaurus of its language, with triggers as stems.
-    Computed once per catalog."""
-    key = (catalog.digest, locale)
-    table = _synonym_tables.get(key)
-    if table is None:
-        entries: list[Synonym] = []
+    def marked(phrase: str) -> tuple[str, ...]:  # variants keep marks that tell words apart (vi)
+        return tuple(analyzer.marked_words(phrase)) or words(phrase)
 
-        def words(phrase: str) -> tuple[str, ...]:
-            return tuple(analyzer.words(phrase, keep_stopwords=True))
+    def stems(phrase: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(w if is_cjk(w) else analyzer.stem_word(w) for w in phrase)
 
-        def marked(phrase: str) -> tuple[str, ...]:  # variants keep marks that tell words apart (vi)
-            return tuple(analyzer.marked_words(phrase)) or words(phrase)
-
-        def stems(phrase: tuple[str, ...]) -> tuple[str, ...]:
-            return tuple(w if is_cjk(w) else analyzer.stem_word(w) for w in phrase)
-
-        for group in catalog.synonyms.get(locale, ()):
-            triggers = tuple(v for v in map(words, group) if v)
-            if len(triggers) > 1:
-                variants = tuple(v for v in map(marked, group) if v)
-                entries.append(Synonym(tuple(map(stems, triggers)), variants, SYNONYM))
-        for entry in thesaurus.entries_for(locale):
-            triggers = tuple(v for v in map(words, entry.triggers) if v)
-            variants = tuple(v for v in map(marked, entry.variants) if v)
-            if triggers and variants:
-                entries.append(Synonym(tuple(map(stems, triggers)), variants, THESAURUS))
-        table = SynonymTable.of(entries)
-        if len(_synonym_tables) > 256:
-            _synonym_tables.clear()
-        _synonym_tables[key] = table
-    return table
+    for group in catalog.synonyms.get(locale, ()):
+        triggers = tuple(v for v in map(words, group) if v)
+        if len(triggers) > 1:
+            variants = tuple(v for v in map(marked, group) if v)
+            entries.append(Synonym(tuple(map(stems, triggers)), variants, SYNONYM))
+    for entry in thesaurus.entries_for(locale):
+        triggers = tuple(v for v in map(words, entry.triggers) if v)
+        variants = tuple(v for v in map(marked, entry.variants) if v)
+        if triggers and variants:
+            entries.append(Synonym(tuple(map(stems, triggers)), variants, THESAURUS))
+    return SynonymTable.of(entries)

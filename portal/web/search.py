@@ -14,6 +14,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_te
 from werkzeug.wrappers import Response
 
 from portal.catalog import Catalog
+from portal.catalog.memo import per_catalog
 from portal.search import Hit, IndexMissing, Request, Results, SearchEngine
 from portal.search.cache import LRUCache
 from portal.search.log import SearchLog
@@ -101,22 +102,9 @@ def result_view(cat: Catalog, hit: Hit, locale: str, links: Links) -> dict[str, 
     }
 
 
-_labels: dict[tuple[str, str], tuple[Catalog, dict[str, dict[str, str]]]] = {}
-
-
+@per_catalog()
 def facet_labels(cat: Catalog, locale: str) -> dict[str, dict[str, str]]:
-    """Names of every agency, category and life event in a language: worked out once per catalog (the very
-    catalog: a translations update reloads it with the same YAML digest and new names)."""
-    key = (cat.digest, locale)
-    found = _labels.get(key)
-    if found is None or found[0] is not cat:
-        if len(_labels) > 64:
-            _labels.clear()
-        found = _labels[key] = (cat, _facet_labels(cat, locale))
-    return found[1]
-
-
-def _facet_labels(cat: Catalog, locale: str) -> dict[str, dict[str, str]]:
+    """Names of every agency, category and life event in a language, once per catalog."""
     return {
         "agency": {a.id: a.name.get(locale).text for a in cat.agencies.values()},
         "category": {c.id: c.name.get(locale).text for c in cat.categories.values()},

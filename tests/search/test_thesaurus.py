@@ -108,6 +108,6 @@ def test_a_word_that_only_shares_a_stem_with_an_entry_does_not_trigger_it() -> N
         ("comprar una casa", "es", "matrimoni"),  # "casarse" stems like "casa"
     ):
         analyzer = analyzer_for(locale)
-        clauses = clauses_for(analyzer, query, synonyms_for(catalog, analyzer, locale))
+        clauses = clauses_for(analyzer, query, synonyms_for(catalog, locale))
         terms = {t for c in clauses for alt in c.alternatives for t in alt.terms}
         assert unwanted not in terms, (query, terms)
