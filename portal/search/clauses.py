@@ -84,14 +84,10 @@ def clauses_for(
         if term:
             correctable = len(word) >= 4 and not word.isdigit()
             weight = TASK_WORD if word in analyzer.task_words else 1.0
-            if as_typed != word:  # typed with its marks: those who have them first (thuế, not thuê)
-                alternatives = [
-                    Alternative((MARK + as_typed,), weight, (word,)),
-                    Alternative((term,), weight * UNMARKED, (word,)),
-                ]
+            if as_typed != word and analyzer.term(word):  # typed with its marks: those who have them first
+                clauses.append(Clause(word, _alternatives(analyzer, (as_typed,), weight), correctable))
             else:
-                alternatives = [Alternative((term,), weight, (word,))]
-            clauses.append(Clause(word, alternatives, correctable))
+                clauses.append(Clause(word, [Alternative((term,), weight, (word,))], correctable))
         elif STOPWORD and word not in {c.key for c in clauses}:
             clauses.append(Clause(word, [Alternative((), STOPWORD, (word,))], minor=True))
     return clauses

@@ -252,6 +252,12 @@ def _match(
             plans[index.locale] = clauses
         return plans[index.locale]
 
+    def known_elsewhere(word: str) -> bool:  # a word of another of the catalog's languages: no typo
+        return any(known(i, c) for i in others for c in plan(i) if c.key == word)
+
+    def suggesting(replacements: Mapping[str, str], scores: Mapping[str, float]) -> str | None:
+        return replace_words(query, replacements) if replacements and scores else None
+
     home_clauses = plan(home)
     keys = tuple(dict.fromkeys(c.key for c in home_clauses if not c.minor))
     if not keys:
@@ -273,20 +279,11 @@ def _match(
             continue
         result.add(other, clauses, CROSS_LANGUAGE)
         searched.append(other)
-    if respelled:
-        respelled = {
-            w: v for w, v in respelled.items() if not any(known(i, c) for i in others for c in plan(i) if c.key == w)
-        }
+    respelled = {w: v for w, v in respelled.items() if not known_elsewhere(w)}
     if not fuzzy or not unknown:
         scores, locales = result.scores()
-        return Outcome(scores, locales, replace_words(query, respelled) if respelled and scores else None)
-    lost = [
-        c
-        for c in home_clauses
-        if c.key in unknown
-        and c.correctable
-        and not any(known(i, cl) for i in others for cl in plan(i) if cl.key == c.key)
-    ]
+        return Outcome(scores, locales, suggesting(respelled, scores))
+    lost = [c for c in home_clauses if c.key in unknown and c.correctable and not known_elsewhere(c.key)]
     corrections: dict[str, tuple[str, int, LocaleIndex]] = {}
     for clause in lost:
         fix = correct([home, *others], clause.key)
@@ -294,7 +291,7 @@ def _match(
             corrections[clause.key] = fix
     scores, locales = result.scores()
     if not corrections:
-        return Outcome(scores, locales, replace_words(query, respelled) if respelled and scores else None)
+        return Outcome(scores, locales, suggesting(respelled, scores))
     before = max(scores.values(), default=0.0)
     for word, (better, distance, index) in corrections.items():
         term = index.analyzer.term(better)
@@ -309,12 +306,9 @@ def _match(
         corrected.add(index, plan(index), 1.0 if index is home else CROSS_LANGUAGE)
     scores, locales = corrected.scores()
     after = max(scores.values(), default=0.0)
-    suggestion = None
     if after > 0 and (before == 0 or after >= SUGGEST_WHEN_BETTER * before):
-        suggestion = replace_words(query, {**respelled, **{w: fix[0] for w, fix in corrections.items()}})
-    elif respelled and after > 0:
-        suggestion = replace_words(query, respelled)
-    return Outcome(scores, locales, suggestion)
+        respelled |= {w: fix[0] for w, fix in corrections.items()}
+    return Outcome(scores, locales, suggesting(respelled, scores))
 
 
 def replace_words(query: str, replacements: Mapping[str, str]) -> str:
