@@ -24,6 +24,7 @@ from portal.catalog import Catalog
 from . import query as pipeline
 from .build import IndexMissing, Manifest, ensure_index, read_pointer
 from .cache import LRUCache
+from .popularity import NO_PRIOR, Prior
 from .query import Hit, Request, Results
 from .reader import Snapshot
 
@@ -53,7 +54,7 @@ class SearchEngine:
         self._pending: Catalog | None = None
         self.popularity_weight = popularity_weight
         self.popularity_seconds = popularity_seconds
-        self._prior: tuple[int, Mapping[str, float]] = (0, {})  # (version, shares): replaced whole, never edited
+        self._prior: tuple[int, Prior] = (0, NO_PRIOR)  # (version, prior): replaced whole, never edited
         self._prior_source: Callable[[], Mapping[str, float]] | None = None
         self._prior_checked = 0.0
         self._prior_thread: threading.Thread | None = None
@@ -152,10 +153,12 @@ class SearchEngine:
 
     def set_popularity(self, shares: Mapping[str, float]) -> None:
         """service id -> use between 0 and 1 (`popularity.shares`). Cached answers made without it are dropped."""
+        if self.popularity_weight <= 0:
+            return
         with self._lock:
             version, current = self._prior
-            if dict(shares) != dict(current):
-                self._prior = (version + 1, dict(shares))
+            if dict(shares) != dict(current.shares):
+                self._prior = (version + 1, Prior(dict(shares), self.popularity_weight))
 
     def use_popularity(self, source: Callable[[], Mapping[str, float]]) -> None:
         """Read the prior from `source` now, then again in the background every `popularity_seconds`."""
@@ -191,12 +194,11 @@ class SearchEngine:
             )
             self._prior_thread.start()
 
-    def ranking(self) -> tuple[int, Mapping[str, float]]:
-        """(version, service id -> use), read together: the version changes whenever the same query may rank
-        differently on the same index and catalog, so caches key on it."""
+    def ranking(self) -> tuple[int, Prior]:
+        """(version, prior), read together: the version changes whenever the same query may rank differently on
+        the same index and catalog, so caches key on it."""
         self._maybe_refresh_popularity()
-        version, shares = self._prior
-        return version, (shares if self.popularity_weight > 0 else {})
+        return self._prior
 
     # --- queries ---------------------------------------------------------------------------------------------
 
@@ -208,7 +210,7 @@ class SearchEngine:
         cached = self.cache.get(key)
         if isinstance(cached, Results):
             return cached
-        results = pipeline.search(snapshot, catalog, request, prior, self.popularity_weight)
+        results = pipeline.search(snapshot, catalog, request, prior)
         self.cache.put(key, results)
         return results
 
@@ -220,6 +222,6 @@ class SearchEngine:
         cached = self.cache.get(key)
         if isinstance(cached, list):
             return cached
-        hits = pipeline.suggest(snapshot, catalog, query, locale, limit, prior, self.popularity_weight)
+        hits = pipeline.suggest(snapshot, catalog, query, locale, limit, prior)
         self.cache.put(key, hits)
         return hits

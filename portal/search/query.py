@@ -23,6 +23,7 @@ from .analysis import fold
 from .clauses import clauses_for, prefix_clause
 from .matching import Match as _Match
 from .matching import Outcome, match
+from .popularity import NO_PRIOR, Prior
 from .reader import Snapshot
 from .synonyms import synonyms_for
 
@@ -169,12 +170,10 @@ def rank(
     request: Request,
     query: str,
     outcome: Outcome | None,
-    prior: Mapping[str, float] | None = None,
-    weight: float = 0.0,
+    prior: Prior = NO_PRIOR,
 ) -> Results:
     """Pin best bets, filter, count facets (set operations, not a loop over matches), order and cut one page.
-    `prior`: service id -> how much residents use it, 0 to 1 (see `popularity`); a match scores up to
-    `1 + weight` times more for it. Browsing (no query) stays A to Z."""
+    `prior`: how much residents use each service (see `popularity`). Browsing (no query) stays A to Z."""
     facts = facts_for(catalog)
     locale = request.locale
     if outcome is None:  # browsing: every service
@@ -190,10 +189,7 @@ def rank(
                 del scores[sid]
         for sid in [sid for sid in facts.inactive if sid in scores]:
             scores[sid] *= INACTIVE
-        if prior and weight > 0:  # use lifts services residents can still start, not those since closed
-            fewer = scores if len(scores) <= len(prior) else prior
-            for sid in [sid for sid in fewer if sid in prior and sid in scores and sid not in facts.inactive]:
-                scores[sid] *= 1.0 + weight * prior[sid]
+        prior.lift(scores, closed=facts.inactive)  # services residents can still start, not those since closed
         top = max(scores.values(), default=0.0)
         if len(scores) > matching.LONG_TAIL_FROM:
             # The long tail matching only a common word is noise to a resident ("8,572 services found"), and
@@ -239,21 +235,20 @@ def search(
     snapshot: Snapshot,
     catalog: Catalog,
     request: Request,
-    prior: Mapping[str, float] | None = None,
-    weight: float = 0.0,
+    prior: Prior = NO_PRIOR,
 ) -> Results:
     query = normalize(request.query)
     if not query:
         return rank(catalog, request, "", None)
     # Matching may drop the long tail already, as long as nothing rank() keeps is lost: use can lift a score by
-    # up to 1 + weight, and the best match may be a closed service (scored INACTIVE times less), so its floor
+    # up to prior.reach, and the best match may be a closed service (scored INACTIVE times less), so its floor
     # is that much lower.
     closed = INACTIVE if facts_for(catalog).inactive else 1.0
-    floor = MIN_SHARE * closed / (1.0 + max(0.0, weight))
+    floor = MIN_SHARE * closed / prior.reach
     # Matching cuts a little wider than rank() does: use and inactivity still reorder what it keeps.
     outcome = match(snapshot, catalog, query, request.locale, floor=floor, limit=2 * MAX_RESULTS)
     outcome.same_catalog = snapshot.manifest.digest == catalog.digest
-    return rank(catalog, request, query, outcome, prior, weight)
+    return rank(catalog, request, query, outcome, prior)
 
 
 def suggest(
@@ -262,8 +257,7 @@ def suggest(
     query: str,
     locale: str,
     limit: int = 8,
-    prior: Mapping[str, float] | None = None,
-    weight: float = 0.0,
+    prior: Prior = NO_PRIOR,
 ) -> list[Hit]:
     """Services for an autocomplete, where the last word may be unfinished: it also matches the most used known
     words it begins. No typo correction: the resident has not finished typing."""
@@ -279,4 +273,4 @@ def suggest(
     scores, locales = found.scores()
     outcome = Outcome(scores, locales) if scores else match(snapshot, catalog, query, locale, fuzzy=False)
     outcome.same_catalog = snapshot.manifest.digest == catalog.digest
-    return list(rank(catalog, Request(query, locale, page_size=limit), query, outcome, prior, weight).hits)
+    return list(rank(catalog, Request(query, locale, page_size=limit), query, outcome, prior).hits)
