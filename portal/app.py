@@ -23,6 +23,7 @@ def make_app(overrides: dict[str, Any] | None = None) -> Flask:
     configure_logging(app)
     configure_database(app)
     configure_catalog(app)
+    configure_garbage_collection(app)  # before search: after a reload, freeze the new catalog, then re-index
     configure_search(app)
     configure_babel(app)
     configure_csrf(app)
@@ -31,14 +32,15 @@ def make_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     configure_web(app)
     configure_worker(app)
-    configure_garbage_collection(app)
     return app
 
 
 def configure_garbage_collection(app: Flask) -> None:
     """The catalog is most of a worker's objects (hundreds of thousands for 10,000 services) and lives until the
     next reload: move it out of the collector's way, or every full collection walks it again (tens of ms, on a
-    resident's request). Unreferenced objects are still freed as usual. Not in tests, which make hundreds of apps."""
+    resident's request). Unreferenced objects are still freed as usual. Not in tests, which make hundreds of apps.
+    Its reload listener runs before search's, which starts re-indexing: what that build has made by then must
+    not be frozen with the catalog."""
     if app.testing:
         return
     _collect_and_freeze()
