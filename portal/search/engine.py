@@ -24,8 +24,7 @@ from portal.catalog import Catalog
 from . import query as pipeline
 from .build import IndexMissing, Manifest, ensure_index, read_pointer
 from .cache import LRUCache
-from .popularity import NO_PRIOR, Prior
-from .query import Hit, Request, Results
+from .query import NO_PRIOR, Hit, Prior, Request, Results
 from .reader import Snapshot
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 
 from sqlalchemy import case, func, select
 
@@ -51,27 +50,3 @@ def shares(counts: Mapping[str, int]) -> dict[str, float]:
     scale = math.log1p(top)
     return {sid: round(math.log1p(n) / scale, 4) for sid, n in counts.items() if n > 0}
 
-
-@dataclass(frozen=True)
-class Prior:
-    """Use as ranking applies it: a match scores up to `1 + weight` times more for the most used service."""
-
-    shares: Mapping[str, float] = field(default_factory=dict)  # service id -> use, 0 to 1 (`shares`)
-    weight: float = 0.0
-
-    @property
-    def reach(self) -> float:
-        """The most it multiplies a score by."""
-        return 1.0 + self.weight if self.shares and self.weight > 0 else 1.0
-
-    def lift(self, scores: dict[str, float], closed: Collection[str] = ()) -> None:
-        """Multiply the scores of services residents use (not of those since closed) in place."""
-        if self.reach == 1.0:
-            return
-        shares, weight = self.shares, self.weight
-        fewer = scores if len(scores) <= len(shares) else shares
-        for sid in [sid for sid in fewer if sid in shares and sid in scores and sid not in closed]:
-            scores[sid] *= 1.0 + weight * shares[sid]
-
-
-NO_PRIOR = Prior()

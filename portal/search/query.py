@@ -10,7 +10,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter
 from typing import cast
@@ -23,7 +23,6 @@ from .analysis import fold
 from .clauses import clauses_for, prefix_clause
 from .matching import Match as _Match
 from .matching import Outcome, match
-from .popularity import NO_PRIOR, Prior
 from .reader import Snapshot
 from .synonyms import synonyms_for
 
@@ -88,6 +87,31 @@ class Results:
 
 def normalize(query: str) -> str:
     return _SPACES.sub(" ", query).strip()[:MAX_QUERY_CHARS]
+
+
+@dataclass(frozen=True)
+class Prior:
+    """Use as ranking applies it: a match scores up to `1 + weight` times more for the most used service."""
+
+    shares: Mapping[str, float] = field(default_factory=dict)  # service id -> use, 0 to 1 (`popularity.shares`)
+    weight: float = 0.0
+
+    @property
+    def reach(self) -> float:
+        """The most it multiplies a score by."""
+        return 1.0 + self.weight if self.shares and self.weight > 0 else 1.0
+
+    def lift(self, scores: dict[str, float], closed: Collection[str] = ()) -> None:
+        """Multiply the scores of services residents use (not of those since closed) in place."""
+        if self.reach == 1.0:
+            return
+        shares, weight = self.shares, self.weight
+        fewer = scores if len(scores) <= len(shares) else shares
+        for sid in [sid for sid in fewer if sid in shares and sid in scores and sid not in closed]:
+            scores[sid] *= 1.0 + weight * shares[sid]
+
+
+NO_PRIOR = Prior()
 
 
 # --- results ---------------------------------------------------------------------------------------------------
