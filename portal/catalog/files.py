@@ -126,6 +126,7 @@ def includes(top: Path, data: dict[str, Any], ctx: Context, read: list[FileStat]
         for match in matches:
             p = Path(match)
             if not p.exists():
+                read.append(file_stat(p))  # watched all the same: creating it is an edit
                 ctx.problems.append(Problem(Position(ctx.file, 1, 1), f"included file '{pattern}' does not exist"))
                 continue
             if p.resolve() in seen:

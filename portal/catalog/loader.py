@@ -3,7 +3,6 @@ Catalog (`assemble`)."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import difflib
 import hashlib
@@ -18,7 +17,7 @@ from portal.collector import paused_garbage_collection
 from . import model
 from .assemble import assemble
 from .definitions import FIELD_TYPES
-from .files import CatalogFile, FileStat, display_path, glob_root, includes, position_of, read_file
+from .files import CatalogFile, FileStat, display_path, includes, position_of, read_file
 from .spec import Context, Localization, Position, Problem, host_of
 
 REVIEW_MAX_AGE = dt.timedelta(days=365)
@@ -34,10 +33,9 @@ Translations = Callable[[str, str], Mapping[str, str]]
 class LoadResult:
     catalog: model.Catalog | None
     problems: list[Problem] = field(default_factory=list)
-    # Every file read (or tried), as it was just before reading it, and the include globs' directories, whether
-    # the catalog is valid or not: what a reload must watch to notice the next edit (see store.CatalogStore).
+    # Every file read (or tried) and every directory include globs searched, as they were just before: what a
+    # reload must watch to notice the next edit, whether the catalog is valid or not (see store.CatalogStore).
     read: tuple[FileStat, ...] = ()
-    watch_dirs: tuple[str, ...] = ()
 
     @property
     def errors(self) -> list[Problem]:
@@ -85,16 +83,14 @@ def _load_catalog(path: str | os.PathLike[str], translations: Translations | Non
     checker = _Checker(files, contexts, translations, today or dt.date.today())
     problems.extend(checker.run())
     problems.sort(key=lambda p: (p.position.file, p.position.line, p.position.column))
-    patterns = (data or {}).get("include", [])
-    watch = tuple(sorted({str(glob_root(top.parent, p)) for p in patterns if isinstance(p, str)}))
     if any(p.severity == "error" for p in problems):
-        return LoadResult(None, problems, tuple(read), watch)
+        return LoadResult(None, problems, tuple(read))
     digest = hashlib.sha256()
     for f in files:
         digest.update(f.shown.encode() + b"\0" + f.raw + b"\0")
     names = tuple(str(f.path) for f in files)
     catalog = assemble(checker.portal, checker.locales, checker.default_locale, checker.ids, files, digest.hexdigest(), names)
-    return LoadResult(dataclasses.replace(catalog, watch_dirs=watch), problems, tuple(read), watch)
+    return LoadResult(catalog, problems, tuple(read))
 
 
 class _Checker:

@@ -215,7 +215,6 @@ class Catalog:
     best_bets: Mapping[str, Mapping[str, tuple[str, ...]]]
     files: tuple[str, ...]
     digest: str  # sha256 of every file's bytes: identifies this exact catalog (index staleness, caching)
-    watch_dirs: tuple[str, ...] = ()  # directories of include globs: a new file there changes the catalog
 
     def services_of(self, agency_id: str) -> list[Service]:
         return [s for s in self.services.values() if s.agency == agency_id]

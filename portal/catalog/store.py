@@ -55,8 +55,8 @@ class CatalogStore:
         self._translations = translations
         self._catalog: Catalog | None = None
         self._signature: tuple[FileStat, ...] = ()
-        self._files: tuple[str, ...] = ()  # what the last load read (or tried to): watched for the next edit
-        self._dirs: tuple[str, ...] = ()  # include globs' directories: a new file there appears as a change
+        # What the last load read or tried (files, and the directories include globs searched): watched.
+        self._files: tuple[str, ...] = ()
         self._last_check = 0.0
         self._lock = threading.Lock()
         self._reloader: threading.Thread | None = None
@@ -97,7 +97,6 @@ class CatalogStore:
                 # Keep watching the last good catalog's files, and also the ones that failed: fixing a broken
                 # new file in place (its directory's time does not change) must be noticed too.
                 self._files = tuple(dict.fromkeys(self._files + tuple(path for path, _, _ in result.read)))
-                self._dirs = tuple(sorted(set(self._dirs) | set(result.watch_dirs)))
                 self._signature = self._current_signature(loaded)
                 errors = result.errors
                 log.error(
@@ -111,7 +110,6 @@ class CatalogStore:
             changed = self._catalog is None or self._catalog.digest != result.catalog.digest
             self._catalog = result.catalog
             self._files = tuple(path for path, _, _ in result.read)
-            self._dirs = result.watch_dirs
             self._signature = self._current_signature(loaded)
             log.info(
                 "catalog loaded: %d services, %d agencies, %d locales (%s)",
@@ -173,7 +171,6 @@ class CatalogStore:
         read (files, and the directories include globs search), the reload stamp and the translations' services.po
         files with their directories. `known`: times already recorded, used instead of a fresh look."""
         paths = [str(self.path), *self._files]
-        paths += sorted({str(Path(f).parent) for f in self._files} | set(self._dirs))
         if self.reload_stamp is not None:
             paths.append(str(self.reload_stamp))
         translations = self.translations_dir

@@ -334,3 +334,13 @@ def test_a_request_during_the_delivery_workers_reload_does_not_load_it_again(
     worker.join()
     assert store.wait_reloaded(5)
     assert loads == ["delivery-worker"]
+
+
+def test_an_included_file_that_was_missing_is_loaded_once_it_exists(catalog_dir: Path) -> None:
+    services = catalog_dir / "services.yaml"
+    services.write_text("include: [parks.yaml]\n" + services.read_text())
+    store = CatalogStore(services, check_interval=0)
+    assert "does not exist" in "".join(str(p) for p in store.reload().problems)
+    (catalog_dir / "parks.yaml").write_text(AGENCY.format("parks"))
+    assert store.reload_if_changed()
+    assert "parks" in store.catalog.agencies
