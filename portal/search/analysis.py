@@ -90,7 +90,7 @@ _AR_MIN_STEM = 3
 
 
 def arabic_light_stem(word: str) -> str:
-    word = word.replace("\u0640", "")  # tatweel (stretching), not a letter
+    """Of a folded word (`fold` has removed diacritics, hamza seats and the tatweel)."""
     if word.endswith("ى"):
         word = word[:-1] + "ي"
     if word.endswith("ة"):

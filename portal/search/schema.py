@@ -35,7 +35,8 @@ WEIGHTS = {
 LENGTH_NORMALIZATION = 0.75  # BM25's b, per part
 WORD_PARTS = frozenset({"title", "acronyms", "keywords", "agency", "topics"})  # the vocabulary: what names services
 # Where words are also indexed with their marks (analysis.MARKED_LANGUAGES): what names and sums up a service. A
-# description's words match folded (at clauses.UNMARKED); marking them too tripled the Vietnamese build time.
+# description's words match folded (at clauses.UNMARKED): marking them too made the index and the workers'
+# memory bigger for the part that counts least.
 MARKED_PARTS = WORD_PARTS | {"summary"}
 
 Parts = Sequence[tuple[str, str]]  # (part name, text)
