@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .loader import LoadResult, load_catalog
 from .model import Agency, Catalog, Form, FormField, Info, Redirect, Service, Shown, Text
-from .spec import Position, Problem
+from .problems import Position, Problem
 from .store import CatalogStore
 
 __all__ = [

@@ -6,7 +6,8 @@ from typing import Any
 
 from . import model
 from .files import CatalogFile
-from .spec import Localization, Position
+from .problems import Position
+from .shapes import Localization
 
 
 def assemble(

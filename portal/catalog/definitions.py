@@ -8,22 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .spec import (
-    FIELD_ID_RE,
-    LOCALE_RE,
-    SLUG_RE,
-    Bool,
-    Date,
-    Field,
-    ListOf,
-    Localized,
-    MapOf,
-    Number,
-    Obj,
-    Scalar,
-    Str,
-    Tagged,
-)
+from .shapes import Field, ListOf, Localized, MapOf, Obj, Tagged
+from .spec import FIELD_ID_RE, LOCALE_RE, SLUG_RE, Bool, Date, Number, Scalar, Str
 
 SLUG_HINT = "a lower-case slug like 'renew-license' (letters, digits and single hyphens)"
 FIELD_TYPES = (

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from .definitions import CATALOG_FILE
-from .spec import Context, Position, Problem
+from .problems import Context, Position, Problem
 
 # libyaml's parser where PyYAML has it (the wheels do): ~6x faster on big catalogs, same nodes and marks. A file
 # it rejects is parsed again by the pure-Python parser, whose messages and positions authors are shown.

@@ -18,7 +18,9 @@ from . import model
 from .assemble import assemble
 from .definitions import FIELD_TYPES
 from .files import CatalogFile, FileStat, display_path, includes, position_of, read_file
-from .spec import Context, Localization, Position, Problem, host_of
+from .problems import Context, Position, Problem
+from .shapes import Localization
+from .spec import host_of
 
 REVIEW_MAX_AGE = dt.timedelta(days=365)
 PREFILLABLE = ("text", "textarea", "email", "phone", "address")

@@ -22,7 +22,7 @@ from pathlib import Path
 from .files import FileStat, file_stat
 from .loader import LoadResult, Translations, load_catalog
 from .model import Catalog
-from .spec import Problem
+from .problems import Problem
 
 log = logging.getLogger(__name__)
 
