@@ -16,8 +16,9 @@ from typing import Any
 from portal.catalog.model import EMPTY_TEXT, Form, FormField, FormPage, Shown, Text
 from portal.i18n import _, format_date
 
+from .parsing import DATE_PARTS
 from .uploads import KIND_NAMES, accepted_kinds
-from .validation import DATE_PARTS, input_id, is_visible
+from .validation import input_id, is_visible
 
 INPUT_MODES = {"number": "decimal", "phone": "tel", "email": "email"}
 REVEALING = ("radio", "yesno", "checkboxes")

@@ -21,9 +21,10 @@ from portal.catalog.model import Form, Service
 from portal.storage import Database
 
 from .models import Delivery, Progress, StatusEvent, Submission, Upload, utcnow
+from .parsing import NewFile
 from .references import new_reference
 from .uploads import clean_filename, delete_upload, new_upload_id, write_upload
-from .validation import NewFile, asked_answers
+from .validation import asked_answers
 
 log = logging.getLogger(__name__)
 

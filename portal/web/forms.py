@@ -30,7 +30,8 @@ from portal.catalog import Service
 from portal.catalog.model import Form, FormPage
 from portal.submissions import flow, store
 from portal.submissions.fields import answer_rows, answer_sections, page_view, prefill_value, raw_from_answer
-from portal.submissions.validation import FieldError, Posted, PostedFile, validate_page
+from portal.submissions.parsing import Posted, PostedFile
+from portal.submissions.validation import FieldError, validate_page
 from portal.web.context import catalog, database, pick
 from portal.web.locale import localized_route
 from portal.web.signed_in import accounts, current_account, require_sign_in, sign_in_required

@@ -34,7 +34,7 @@ def test_the_agency_gets_signed_json_with_the_reference_as_idempotency_key(tmp_p
     receiver = Receiver(secret=SECRET).start()
     catalog = forms_catalog(receiver.url)
     service = catalog.services["permit"]
-    from portal.submissions.validation import NewFile
+    from portal.submissions.parsing import NewFile
 
     progress = store.save_answers(
         db,

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from portal.delivery import outbox
 from portal.submissions import store
 from portal.submissions.models import Delivery, Progress, StatusEvent, Submission, Upload, utcnow
+from portal.submissions.parsing import NewFile
 from portal.submissions.references import ALPHABET, new_reference
 from portal.submissions.retention import apply_retention
-from portal.submissions.validation import NewFile
 from tests.forms_support import PDF, forms_catalog, open_database, store_submissions
 
 DAY = dt.timedelta(days=1)

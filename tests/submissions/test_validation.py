@@ -10,15 +10,9 @@ import pytest
 
 from portal.catalog.model import EMPTY_TEXT, DeliverTo, Form, FormField, FormPage, Option, ShowIf, Text
 from portal.submissions.fields import address_from_profile, answer_lines, page_view, prefill_value
+from portal.submissions.parsing import Posted, PostedFile, parse_number
 from portal.submissions.uploads import clean_filename, sniff
-from portal.submissions.validation import (
-    Posted,
-    PostedFile,
-    check_answers,
-    is_visible,
-    parse_number,
-    validate_page,
-)
+from portal.submissions.validation import check_answers, is_visible, validate_page
 from tests.forms_support import PDF, PNG
 
 TODAY = dt.date(2026, 6, 15)
